@@ -1,0 +1,5 @@
+export * from "./topics.ts";
+export * from "./common.ts";
+export * from "./assignment-events.ts";
+export * from "./threshold-crossed.ts";
+export * from "./examples.ts";

@@ -1,0 +1,20 @@
+import type { Knex } from "knex";
+import * as organizationsAndThresholdConfigs from "./001_organizations_and_threshold_configs.ts";
+import * as counting from "./002_counting.ts";
+import * as notifications from "./003_notifications.ts";
+import * as assignmentDeliveries from "./004_assignment_deliveries.ts";
+import * as auditLogs from "./005_audit_logs.ts";
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Every migration, in order. Listed in code (not read from disk) so every runtime finds them. */
+export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
+  ["001_organizations_and_threshold_configs", organizationsAndThresholdConfigs],
+  ["002_counting", counting],
+  ["003_notifications", notifications],
+  ["004_assignment_deliveries", assignmentDeliveries],
+  ["005_audit_logs", auditLogs],
+];

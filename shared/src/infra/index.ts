@@ -1,0 +1,5 @@
+export * from "./kafka.ts";
+export * from "./redis.ts";
+export * from "./metrics.ts";
+export * from "./ops-server.ts";
+export * from "./shutdown.ts";
