@@ -34,7 +34,7 @@ export const EXAMPLE_ASSIGNMENT_DELIVERY: AssignmentDelivery = {
 };
 
 export const EXAMPLE_THRESHOLD_CROSSED: ThresholdCrossed = {
-  eventId: "6c7d8e9f-0a1b-5c2d-8e3f-4a5b6c7d8e9f",
+  eventId: "167888f3-8921-5ad6-9f31-6cd3909f3d3b",
   recordId: "8e9f0a1b-2c3d-4e5f-9a6b-7c8d9e0f1a2b",
   organizationId: EXAMPLE_ASSIGNMENT_CONFIRMED.organizationId,
   scopeId: EXAMPLE_ASSIGNMENT_CONFIRMED.scopeId,
