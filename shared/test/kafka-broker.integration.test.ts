@@ -19,11 +19,23 @@ describe("the local Kafka broker with KafkaJS", () => {
     await producer.connect();
 
     const committed = await producer.transaction();
-    await committed.send({ topic, messages: [{ key: "a", value: "committed-1" }, { key: "b", value: "committed-2" }] });
+    await committed.send({
+      topic,
+      messages: [
+        { key: "a", value: "committed-1" },
+        { key: "b", value: "committed-2" },
+      ],
+    });
     await committed.commit();
 
     const aborted = await producer.transaction();
-    await aborted.send({ topic, messages: [{ key: "a", value: "aborted-1" }, { key: "b", value: "aborted-2" }] });
+    await aborted.send({
+      topic,
+      messages: [
+        { key: "a", value: "aborted-1" },
+        { key: "b", value: "aborted-2" },
+      ],
+    });
     await aborted.abort();
 
     const after = await producer.transaction();

@@ -71,7 +71,10 @@ describe("schema rules", () => {
   });
 
   it("keeps money exact as numeric and returns it as a string", async () => {
-    const [row] = await database.db("threshold_configs").insert(config({ honorarium_amount: "1234.56", threshold_count: 7 })).returning("*");
+    const [row] = await database
+      .db("threshold_configs")
+      .insert(config({ honorarium_amount: "1234.56", threshold_count: 7 }))
+      .returning("*");
     expect(row.honorarium_amount).toBe("1234.56");
     expect(row.effective_from).toBeInstanceOf(Date);
   });
@@ -102,9 +105,9 @@ describe("schema rules", () => {
     };
     await database.db("honorarium_records").insert(record);
     await expect(database.db("honorarium_records").insert(record)).rejects.toThrow("uq_honorarium_records_crossing");
-    await expect(
-      database.db("honorarium_records").insert({ ...record, tier_order: 2, payment_status: "paid" }),
-    ).rejects.toThrow("payment_processed_at_requires_paid_status");
+    await expect(database.db("honorarium_records").insert({ ...record, tier_order: 2, payment_status: "paid" })).rejects.toThrow(
+      "payment_processed_at_requires_paid_status",
+    );
     await expect(database.db("honorarium_records").insert({ ...record, tier_order: 3, honorarium_rate: null })).rejects.toThrow(
       "honorarium_rate_required_for_threshold_records",
     );

@@ -2,3 +2,4 @@ export * from "./database.ts";
 export * from "./ensure-database.ts";
 export * from "./migrate.ts";
 export * from "./tables.ts";
+export * from "./organizations.ts";

@@ -1,1 +1,3 @@
 export * from "./period.ts";
+export * from "./money.ts";
+export * from "./thresholds.ts";
