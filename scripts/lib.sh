@@ -33,6 +33,7 @@ require_node_modules() {
   [ -x "$ROOT_DIR/node_modules/.bin/vitest" ] || {
     log "installing npm dependencies (npm ci)"
     (cd "$ROOT_DIR" && npm ci --no-audit --no-fund)
+    export PATH="$ROOT_DIR/node_modules/.bin:$PATH"
   }
 }
 

@@ -5,3 +5,5 @@ export * from "./threshold-crossed.ts";
 export * from "./examples.ts";
 export * from "./event-ids.ts";
 export * from "./live-updates.ts";
+export * from "./published.ts";
+export * from "./render.ts";

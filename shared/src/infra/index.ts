@@ -3,3 +3,4 @@ export * from "./redis.ts";
 export * from "./metrics.ts";
 export * from "./ops-server.ts";
 export * from "./shutdown.ts";
+export * from "./assignment-producer.ts";
