@@ -11,6 +11,24 @@ async function tables(database: TestDatabase): Promise<string[]> {
   return rows.map((row: { tablename: string }) => row.tablename).filter((name) => !name.startsWith("knex_"));
 }
 
+/** Tables, columns, constraints (with definitions), indexes, functions and triggers: what a migration can change. */
+async function schemaFingerprint(database: TestDatabase): Promise<string[]> {
+  const { rows } = await database.db.raw<{ rows: { item: string }[] }>(`
+    select 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable as item
+      from information_schema.columns where table_schema = 'public' and table_name not like 'knex_%'
+    union all
+    select 'constraint ' || conrelid::regclass || '.' || conname || ' ' || pg_get_constraintdef(oid)
+      from pg_constraint where connamespace = 'public'::regnamespace and conrelid::regclass::text not like 'knex_%'
+    union all
+    select 'index ' || indexname || ' ' || indexdef from pg_indexes where schemaname = 'public' and tablename not like 'knex_%'
+    union all
+    select 'function ' || proname || ' ' || md5(prosrc) from pg_proc where pronamespace = 'public'::regnamespace
+    union all
+    select 'trigger ' || tgrelid::regclass || '.' || tgname from pg_trigger where not tgisinternal
+    order by 1`);
+  return rows.map((row) => row.item);
+}
+
 describe("migrations", () => {
   let database: TestDatabase;
   beforeAll(async () => {
@@ -19,15 +37,17 @@ describe("migrations", () => {
   afterAll(async () => database.drop());
 
   it("go up and down one at a time, each down undoing exactly its up", async () => {
-    const snapshots: string[][] = [await tables(database)];
+    const snapshots: string[][] = [await schemaFingerprint(database)];
     for (const [name] of MIGRATIONS) {
       expect(await migrateUp(database.db)).toEqual([name]);
-      snapshots.push(await tables(database));
-      expect(snapshots.at(-1)?.length).toBeGreaterThan(snapshots.at(-2)?.length ?? 0);
+      snapshots.push(await schemaFingerprint(database));
+      // Every migration changes the schema...
+      expect(snapshots.at(-1)).not.toEqual(snapshots.at(-2));
     }
     for (let i = MIGRATIONS.length; i > 0; i--) {
+      // ...and its down puts back exactly what was there before its up.
       expect(await migrateDown(database.db)).toEqual([MIGRATIONS[i - 1]?.[0]]);
-      expect(await tables(database)).toEqual(snapshots[i - 1]);
+      expect(await schemaFingerprint(database)).toEqual(snapshots[i - 1]);
     }
     expect(await tables(database)).toEqual([]);
     await migrateLatest(database.db);

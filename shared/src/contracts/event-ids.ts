@@ -4,7 +4,8 @@ import { createHash } from "node:crypto";
 // consumers dedupe on eventId, and a re-publish must carry the same id as the first publish.
 const THRESHOLD_CROSSED_NAMESPACE = "3d9c1f4e-7b1a-4c55-9a0e-6f1b2c3d4e5f";
 
-function uuidV5(name: string, namespace: string): string {
+/** A name-based (v5, RFC 9562) UUID: the same name in the same namespace always gives the same id. */
+export function uuidV5(name: string, namespace: string): string {
   const hash = createHash("sha1")
     .update(Buffer.from(namespace.replaceAll("-", ""), "hex"))
     .update(name, "utf8")

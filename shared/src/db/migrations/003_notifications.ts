@@ -6,7 +6,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     create table organization_webhooks (
       organization_id uuid primary key,
-      url text not null constraint webhook_url_http check (url ~ '^https?://'),
+      url text not null constraint webhook_url_http check (url ~ '^(http|https)://'),
       -- Standard Webhooks secret: whsec_ followed by base64 of at least 24 bytes.
       secret text not null constraint webhook_secret_format check (secret ~ '^whsec_[A-Za-z0-9+/=]{32,}$'),
       enabled boolean not null default true,
@@ -86,7 +86,7 @@ export async function up(knex: Knex): Promise<void> {
       id uuid primary key default gen_random_uuid(),
       organization_id uuid not null,
       user_id uuid not null,
-      endpoint text not null unique constraint push_endpoint_http check (endpoint ~ '^https?://'),
+      endpoint text not null unique constraint push_endpoint_http check (endpoint ~ '^(http|https)://'),
       p256dh text not null,
       auth text not null,
       created_at timestamptz not null default now(),

@@ -4,6 +4,7 @@ import * as counting from "./002_counting.ts";
 import * as notifications from "./003_notifications.ts";
 import * as assignmentDeliveries from "./004_assignment_deliveries.ts";
 import * as auditLogs from "./005_audit_logs.ts";
+import * as counterDeadLetterDedupe from "./006_counter_dead_letter_dedupe.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,4 +18,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["003_notifications", notifications],
   ["004_assignment_deliveries", assignmentDeliveries],
   ["005_audit_logs", auditLogs],
+  ["006_counter_dead_letter_dedupe", counterDeadLetterDedupe],
 ];

@@ -1,0 +1,340 @@
+import type { Knex } from "@honorarium/shared/db";
+import type {
+  Channel,
+  NotificationContent,
+  NotificationKind,
+  PlannedJob,
+  RecipientChannels,
+  RecipientRole,
+} from "../../domain/notifications.ts";
+import type { AttemptOutcome, NextJobState } from "../../domain/retry-policy.ts";
+
+type Db = Knex | Knex.Transaction;
+
+/** A job as a dispatcher worker holds it after claiming (attemptNumber is this attempt's). */
+export interface ClaimedJob {
+  id: string;
+  eventId: string;
+  kind: NotificationKind;
+  recordId: string | null;
+  organizationId: string;
+  recipientId: string;
+  recipientRole: RecipientRole;
+  channel: Channel;
+  content: NotificationContent;
+  attemptNumber: number;
+  sourceRecordedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface InsertedJob {
+  id: string;
+  channel: Channel;
+  kind: NotificationKind;
+  sourceRecordedAt: Date | null;
+  deliveredAt: Date | null;
+}
+
+interface JobRow {
+  id: string;
+  event_id: string;
+  kind: NotificationKind;
+  record_id: string | null;
+  organization_id: string;
+  recipient_id: string;
+  recipient_role: RecipientRole;
+  channel: Channel;
+  payload: NotificationContent;
+  attempt_count: number;
+  source_recorded_at: Date | null;
+  created_at: Date;
+  delivered_at: Date | null;
+}
+
+const INSERT_CHUNK = 1000;
+
+/** Which organizations have an enabled webhook and which users have a push subscription. */
+export async function loadRecipientChannels(
+  db: Db,
+  organizationIds: readonly string[],
+  userIds: readonly string[],
+  webPushEnabled: boolean,
+): Promise<RecipientChannels> {
+  const organizations = [...new Set(organizationIds)];
+  const users = [...new Set(userIds)];
+  const [webhookRows, pushRows] = await Promise.all([
+    organizations.length === 0
+      ? []
+      : db("organization_webhooks").select("organization_id").whereIn("organization_id", organizations).andWhere("enabled", true),
+    !webPushEnabled || users.length === 0 ? [] : db("push_subscriptions").distinct("user_id").whereIn("user_id", users),
+  ]);
+  const withWebhook = new Set((webhookRows as { organization_id: string }[]).map((row) => row.organization_id));
+  const withPush = new Set((pushRows as { user_id: string }[]).map((row) => row.user_id));
+  return {
+    organizationHasWebhook: (organizationId) => withWebhook.has(organizationId),
+    hasPushSubscription: (userId) => withPush.has(userId),
+  };
+}
+
+/** recorded_at of the crossing records that exist (the start of end-to-end latency). */
+export async function loadRecordedAt(db: Db, recordIds: readonly string[]): Promise<Map<string, Date>> {
+  if (recordIds.length === 0) return new Map();
+  const rows: { id: string; recorded_at: Date }[] = await db("honorarium_records")
+    .select("id", "recorded_at")
+    .whereIn("id", [...new Set(recordIds)]);
+  return new Map(rows.map((row) => [row.id, row.recorded_at]));
+}
+
+/**
+ * Inserts the planned jobs; a job that exists (same event, recipient, channel) is left alone,
+ * so a re-published event creates nothing. In-app jobs are delivered right here: the feed row,
+ * the attempt and the job's delivered status are written in the caller's transaction.
+ * Returns only the jobs this call created.
+ */
+export async function insertJobs(trx: Knex.Transaction, planned: readonly PlannedJob[]): Promise<InsertedJob[]> {
+  const inserted: InsertedJob[] = [];
+  for (let start = 0; start < planned.length; start += INSERT_CHUNK) {
+    const chunk = planned.slice(start, start + INSERT_CHUNK);
+    const rows: JobRow[] = await trx("notification_jobs")
+      .insert(
+        chunk.map((job) => {
+          const inApp = job.channel === "in_app";
+          return {
+            event_id: job.eventId,
+            kind: job.kind,
+            record_id: job.recordId,
+            organization_id: job.organizationId,
+            recipient_id: job.recipientId,
+            recipient_role: job.recipientRole,
+            channel: job.channel,
+            payload: JSON.stringify(job.content),
+            source_recorded_at: job.sourceRecordedAt,
+            status: inApp ? "delivered" : "pending",
+            attempt_count: inApp ? 1 : 0,
+            delivered_at: inApp ? trx.fn.now() : null,
+          };
+        }),
+      )
+      .onConflict(["event_id", "recipient_id", "channel"])
+      .ignore()
+      .returning(["id", "channel", "kind", "organization_id", "recipient_id", "payload", "source_recorded_at", "delivered_at"]);
+    const feed = rows.filter((row) => row.channel === "in_app");
+    if (feed.length > 0) {
+      await trx("in_app_notifications").insert(
+        feed.map((row) => ({
+          organization_id: row.organization_id,
+          recipient_id: row.recipient_id,
+          job_id: row.id,
+          kind: row.kind,
+          title: row.payload.title,
+          body: row.payload.body,
+          deep_link: row.payload.deepLink,
+          data: JSON.stringify(row.payload.data),
+        })),
+      );
+      await trx("notification_attempts").insert(
+        feed.map((row) => ({
+          job_id: row.id,
+          attempt_number: 1,
+          started_at: trx.fn.now(),
+          finished_at: trx.fn.now(),
+          outcome: "delivered",
+        })),
+      );
+    }
+    for (const row of rows) {
+      inserted.push({
+        id: row.id,
+        channel: row.channel,
+        kind: row.kind,
+        sourceRecordedAt: row.source_recorded_at,
+        deliveredAt: row.delivered_at,
+      });
+    }
+  }
+  return inserted;
+}
+
+/** Spec 003 write-back: the first successful coordinator dispatch sets both fields, once. */
+export async function markCoordinatorNotified(db: Db, recordIds: readonly string[]): Promise<number> {
+  if (recordIds.length === 0) return 0;
+  return db("honorarium_records")
+    .whereIn("id", [...new Set(recordIds)])
+    .andWhere("coordinator_notified", false)
+    .update({ coordinator_notified: true, coordinator_notified_at: db.fn.now() });
+}
+
+/**
+ * Claims up to `limit` due jobs. SKIP LOCKED lets many workers and instances claim side by
+ * side without waiting on each other; the claim itself pushes next_attempt_at out by the
+ * lease, so the job stays invisible while it is sent. If the process dies mid-send the lease
+ * runs out and another worker sends it again. attempt_count is the claim's fencing token:
+ * a late result of an expired claim no longer matches and changes nothing.
+ */
+export async function claimDueJobs(db: Knex, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
+  const result: { rows: JobRow[] } = await db.raw(
+    `with due as (
+       select id from notification_jobs
+       where status = 'pending' and next_attempt_at <= now()
+       order by next_attempt_at
+       limit ?
+       for update skip locked
+     )
+     update notification_jobs j
+        set attempt_count = j.attempt_count + 1,
+            next_attempt_at = now() + ? * interval '1 millisecond'
+       from due
+      where j.id = due.id
+     returning j.id, j.event_id, j.kind, j.record_id, j.organization_id, j.recipient_id, j.recipient_role,
+               j.channel, j.payload, j.attempt_count, j.source_recorded_at, j.created_at`,
+    [limit, leaseMs],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    eventId: row.event_id,
+    kind: row.kind,
+    recordId: row.record_id,
+    organizationId: row.organization_id,
+    recipientId: row.recipient_id,
+    recipientRole: row.recipient_role,
+    channel: row.channel,
+    content: row.payload,
+    attemptNumber: row.attempt_count,
+    sourceRecordedAt: row.source_recorded_at,
+    createdAt: row.created_at,
+  }));
+}
+
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+}
+
+/** The enabled webhooks of these organizations, read at send time (admins may change them). */
+export async function loadWebhookTargets(db: Db, organizationIds: readonly string[]): Promise<Map<string, WebhookTarget>> {
+  if (organizationIds.length === 0) return new Map();
+  const rows: { organization_id: string; url: string; secret: string }[] = await db("organization_webhooks")
+    .select("organization_id", "url", "secret")
+    .whereIn("organization_id", [...new Set(organizationIds)])
+    .andWhere("enabled", true);
+  return new Map(rows.map((row) => [row.organization_id, { url: row.url, secret: row.secret }]));
+}
+
+export interface StoredPushSubscription {
+  id: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+}
+
+export async function loadPushSubscriptions(db: Db, userIds: readonly string[]): Promise<Map<string, StoredPushSubscription[]>> {
+  const byUser = new Map<string, StoredPushSubscription[]>();
+  if (userIds.length === 0) return byUser;
+  const rows: (StoredPushSubscription & { user_id: string })[] = await db("push_subscriptions")
+    .select("id", "user_id", "endpoint", "p256dh", "auth")
+    .whereIn("user_id", [...new Set(userIds)]);
+  for (const row of rows) {
+    const list = byUser.get(row.user_id) ?? [];
+    list.push({ id: row.id, endpoint: row.endpoint, p256dh: row.p256dh, auth: row.auth });
+    byUser.set(row.user_id, list);
+  }
+  return byUser;
+}
+
+/** The end of one attempt, ready to be written. */
+export interface AttemptResult {
+  job: ClaimedJob;
+  outcome: AttemptOutcome;
+  next: NextJobState;
+  startedAt: Date;
+  finishedAt: Date;
+  httpStatus: number | null;
+  /** Never contains secrets or payloads: a status, an error code or the guard's reason. */
+  error: string | null;
+  /** Push subscriptions the push service reported gone (404/410). */
+  goneSubscriptionIds: string[];
+  /** Push subscriptions that accepted the message. */
+  acceptedSubscriptionIds: string[];
+}
+
+export interface AppliedResult {
+  id: string;
+  status: "pending" | "delivered" | "failed" | "skipped";
+  channel: Channel;
+  kind: NotificationKind;
+  sourceRecordedAt: Date | null;
+  deliveredAt: Date | null;
+}
+
+/**
+ * Writes a batch of attempts in one transaction: every attempt row (also those of a claim that
+ * expired meanwhile), the job states that still belong to these claims, removed subscriptions,
+ * and the coordinator write-back of crossings whose alert got through.
+ */
+export async function recordAttempts(db: Knex, results: readonly AttemptResult[]): Promise<AppliedResult[]> {
+  if (results.length === 0) return [];
+  return db.transaction(async (trx) => {
+    const attempts = results.filter((result) => result.outcome !== "skipped");
+    if (attempts.length > 0) {
+      await trx("notification_attempts").insert(
+        attempts.map((result) => ({
+          job_id: result.job.id,
+          attempt_number: result.job.attemptNumber,
+          started_at: result.startedAt,
+          finished_at: result.finishedAt,
+          outcome: result.outcome,
+          http_status: result.httpStatus,
+          error: result.error,
+        })),
+      );
+    }
+    const states = results.map((result) => ({
+      id: result.job.id,
+      attempt: result.job.attemptNumber,
+      status: result.next.status,
+      retry_ms: result.next.status === "pending" ? result.next.retryInMs : 0,
+      error: result.next.status === "delivered" ? null : result.error,
+      finished_at: result.finishedAt.toISOString(),
+    }));
+    const applied: { rows: (Omit<JobRow, "payload"> & { status: AppliedResult["status"] })[] } = await trx.raw(
+      `update notification_jobs j
+          set status = r.status,
+              next_attempt_at = case when r.status = 'pending' then now() + r.retry_ms * interval '1 millisecond' else j.next_attempt_at end,
+              last_error = r.error,
+              delivered_at = case when r.status = 'delivered' then r.finished_at else j.delivered_at end,
+              failed_at = case when r.status = 'failed' then r.finished_at else j.failed_at end
+         from jsonb_to_recordset(?::jsonb) as r(id uuid, attempt integer, status text, retry_ms bigint, error text, finished_at timestamptz)
+        where j.id = r.id and j.attempt_count = r.attempt and j.status = 'pending'
+       returning j.id, j.status, j.channel, j.kind, j.recipient_role, j.record_id, j.source_recorded_at, j.delivered_at`,
+      [JSON.stringify(states)],
+    );
+    const gone = results.flatMap((result) => result.goneSubscriptionIds);
+    if (gone.length > 0) await trx("push_subscriptions").whereIn("id", gone).delete();
+    const accepted = results.flatMap((result) => result.acceptedSubscriptionIds);
+    if (accepted.length > 0) await trx("push_subscriptions").whereIn("id", accepted).update({ last_success_at: trx.fn.now() });
+    const notifiedRecords = applied.rows
+      .filter(
+        (row) =>
+          row.status === "delivered" && row.kind === "threshold_crossed" && row.recipient_role === "coordinator" && row.record_id !== null,
+      )
+      .map((row) => row.record_id as string);
+    await markCoordinatorNotified(trx, notifiedRecords);
+    return applied.rows.map((row) => ({
+      id: row.id,
+      status: row.status,
+      channel: row.channel,
+      kind: row.kind,
+      sourceRecordedAt: row.source_recorded_at,
+      deliveredAt: row.delivered_at,
+    }));
+  });
+}
+
+/** Pending jobs, and the part of them waiting for a retry (for the queue-depth gauges). */
+export async function queueDepth(db: Knex): Promise<{ pending: number; retrying: number }> {
+  const row: { pending: number; retrying: number } = await db("notification_jobs")
+    .where("status", "pending")
+    .select(db.raw("count(*)::int as pending"), db.raw("(count(*) filter (where attempt_count > 0))::int as retrying"))
+    .first();
+  return { pending: row.pending, retrying: row.retrying };
+}

@@ -1,0 +1,113 @@
+import { z } from "zod";
+import { TOPICS, commonEnvShape, envVar, loadEnv } from "@honorarium/shared";
+
+/** Optional comma-separated list; unset means empty. */
+const optionalCsv = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim().toLowerCase())
+      .filter((item) => item.length > 0),
+  );
+
+export const notifierEnvSchema = z
+  .object({
+    ...commonEnvShape,
+    NOTIFIER_HTTP_PORT: envVar.port(9465),
+    NOTIFIER_INPUT_TOPIC: z.string().min(1).default(TOPICS.thresholdCrossed),
+    NOTIFIER_CONSUMER_GROUP: z.string().min(1).default("notifier"),
+    NOTIFIER_TOPIC_PARTITIONS: envVar.positiveInt(3),
+    NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+    NOTIFIER_DEEP_LINK_BASE_URL: envVar.url("http://localhost:5173"),
+    NOTIFIER_WEBHOOK_ALLOW_HOSTS: optionalCsv,
+    NOTIFIER_VAPID_PUBLIC_KEY: z.string().min(1).optional(),
+    NOTIFIER_VAPID_PRIVATE_KEY: z.string().min(1).optional(),
+    NOTIFIER_VAPID_SUBJECT: z
+      .string()
+      .regex(/^(mailto:|https:\/\/)/, "a mailto: or https: URL")
+      .optional(),
+    NOTIFIER_MAX_ATTEMPTS: envVar.positiveInt(10),
+    NOTIFIER_SEND_TIMEOUT_MS: envVar.positiveInt(10_000),
+    NOTIFIER_CLAIM_LEASE_MS: envVar.positiveInt(20_000),
+    NOTIFIER_DISPATCH_WORKERS: envVar.positiveInt(4),
+    NOTIFIER_DISPATCH_BATCH_SIZE: envVar.positiveInt(50),
+    NOTIFIER_POLL_INTERVAL_MS: envVar.positiveInt(1000),
+    NOTIFIER_REMINDER_INTERVAL_MS: envVar.positiveInt(60_000),
+    NOTIFIER_REMINDER_AFTER_DAYS: envVar.positiveInt(10),
+    NOTIFIER_REDIS_KEY_PREFIX: z.string().min(1).default("notifier:"),
+  })
+  .refine((env) => env.NOTIFIER_CLAIM_LEASE_MS > env.NOTIFIER_SEND_TIMEOUT_MS, {
+    path: ["NOTIFIER_CLAIM_LEASE_MS"],
+    message: "must be longer than NOTIFIER_SEND_TIMEOUT_MS (a claimed job must not be re-sent while its send can still run)",
+  });
+
+export type NotifierEnv = z.infer<typeof notifierEnvSchema>;
+
+export interface VapidKeys {
+  publicKey: string;
+  privateKey: string;
+  subject: string;
+}
+
+export interface NotifierConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  kafkaBrokers: string[];
+  kafkaClientId: string;
+  logLevel: NotifierEnv["LOG_LEVEL"];
+  httpPort: number;
+  inputTopic: string;
+  consumerGroup: string;
+  topicPartitions: number;
+  /** How long the group waits for a dead instance before its partitions move. */
+  kafkaSessionTimeoutMs: number;
+  deepLinkBaseUrl: string;
+  /** Hosts that may be reached over plain http and on private addresses (tests, local demos). */
+  webhookAllowHosts: string[];
+  /** undefined: the web_push channel is disabled. */
+  vapid: VapidKeys | undefined;
+  maxAttempts: number;
+  sendTimeoutMs: number;
+  claimLeaseMs: number;
+  dispatchWorkers: number;
+  dispatchBatchSize: number;
+  pollIntervalMs: number;
+  reminderIntervalMs: number;
+  reminderAfterDays: number;
+  redisKeyPrefix: string;
+}
+
+export function configFromEnv(env: NotifierEnv): NotifierConfig {
+  const { NOTIFIER_VAPID_PUBLIC_KEY: publicKey, NOTIFIER_VAPID_PRIVATE_KEY: privateKey, NOTIFIER_VAPID_SUBJECT: subject } = env;
+  return {
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    kafkaBrokers: env.KAFKA_BROKERS,
+    kafkaClientId: env.KAFKA_CLIENT_ID,
+    logLevel: env.LOG_LEVEL,
+    httpPort: env.NOTIFIER_HTTP_PORT,
+    inputTopic: env.NOTIFIER_INPUT_TOPIC,
+    consumerGroup: env.NOTIFIER_CONSUMER_GROUP,
+    topicPartitions: env.NOTIFIER_TOPIC_PARTITIONS,
+    kafkaSessionTimeoutMs: env.NOTIFIER_KAFKA_SESSION_TIMEOUT_MS,
+    deepLinkBaseUrl: env.NOTIFIER_DEEP_LINK_BASE_URL.replace(/\/+$/, ""),
+    webhookAllowHosts: env.NOTIFIER_WEBHOOK_ALLOW_HOSTS,
+    vapid: publicKey !== undefined && privateKey !== undefined && subject !== undefined ? { publicKey, privateKey, subject } : undefined,
+    maxAttempts: env.NOTIFIER_MAX_ATTEMPTS,
+    sendTimeoutMs: env.NOTIFIER_SEND_TIMEOUT_MS,
+    claimLeaseMs: env.NOTIFIER_CLAIM_LEASE_MS,
+    dispatchWorkers: env.NOTIFIER_DISPATCH_WORKERS,
+    dispatchBatchSize: env.NOTIFIER_DISPATCH_BATCH_SIZE,
+    pollIntervalMs: env.NOTIFIER_POLL_INTERVAL_MS,
+    reminderIntervalMs: env.NOTIFIER_REMINDER_INTERVAL_MS,
+    reminderAfterDays: env.NOTIFIER_REMINDER_AFTER_DAYS,
+    redisKeyPrefix: env.NOTIFIER_REDIS_KEY_PREFIX,
+  };
+}
+
+/** Reads and validates the environment (process.env by default). */
+export function loadNotifierConfig(source: Record<string, string | undefined> = process.env): NotifierConfig {
+  return configFromEnv(loadEnv(notifierEnvSchema, source));
+}

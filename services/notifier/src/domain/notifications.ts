@@ -1,0 +1,224 @@
+import type { DeadLetterErrorCode, ThresholdCrossed } from "@honorarium/shared/contracts";
+import { thresholdCrossedSchema, uuidV5 } from "@honorarium/shared/contracts";
+
+export const CHANNELS = ["webhook", "web_push", "in_app"] as const;
+export type Channel = (typeof CHANNELS)[number];
+export type RecipientRole = "coordinator" | "peer_mentor";
+export type NotificationKind = "threshold_crossed" | "delivery_reminder";
+
+/** What a recipient sees, stored as the job's payload; every channel renders it. */
+export interface NotificationContent {
+  type: "honorarium.threshold_crossed" | "assignment.delivery_reminder";
+  title: string;
+  body: string;
+  deepLink: string;
+  data: Record<string, string | number | boolean | null>;
+}
+
+export interface PlannedJob {
+  eventId: string;
+  kind: NotificationKind;
+  recordId: string | null;
+  organizationId: string;
+  recipientId: string;
+  recipientRole: RecipientRole;
+  channel: Channel;
+  content: NotificationContent;
+  sourceRecordedAt: Date | null;
+}
+
+/** Which channels reach whom, looked up before planning. */
+export interface RecipientChannels {
+  /** The organization has an enabled webhook. */
+  organizationHasWebhook(organizationId: string): boolean;
+  /** The user has at least one Web Push subscription (always false while Web Push is disabled). */
+  hasPushSubscription(userId: string): boolean;
+}
+
+export type DecodedMessage = { valid: true; event: ThresholdCrossed } | { valid: false; code: DeadLetterErrorCode; reason: string };
+
+/** Parses one message value; the reason names the failing fields, never their values. */
+export function decodeThresholdCrossed(value: Buffer | null): DecodedMessage {
+  if (value === null) return { valid: false, code: "not_json", reason: "message has no value" };
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString("utf8"));
+  } catch {
+    return { valid: false, code: "not_json", reason: "value is not valid JSON" };
+  }
+  const parsed = thresholdCrossedSchema.safeParse(json);
+  if (parsed.success) return { valid: true, event: parsed.data };
+  const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".") || "(event)"))];
+  return { valid: false, code: "schema", reason: `invalid fields: ${fields.join(", ")}`.slice(0, 500) };
+}
+
+/** The mentor's count screen with the crossed milestone highlighted (spec 001, tap on the push). */
+export function mentorCountsLink(deepLinkBaseUrl: string, peerMentorId: string, recordId: string): string {
+  return `${deepLinkBaseUrl}/mentors/${encodeURIComponent(peerMentorId)}/counts?highlight=${encodeURIComponent(recordId)}`;
+}
+
+export function assignmentLink(deepLinkBaseUrl: string, assignmentId: string): string {
+  return `${deepLinkBaseUrl}/assignments/${encodeURIComponent(assignmentId)}`;
+}
+
+function thresholdContent(event: ThresholdCrossed, role: RecipientRole, deepLinkBaseUrl: string): NotificationContent {
+  // Ids, not names: the portal resolves names behind the deep link (DESIGN.md "Security and privacy").
+  const reached = `${event.tierName} at ${event.thresholdCount} assignments (${event.honorariumAmount} ${event.currency})`;
+  return {
+    type: "honorarium.threshold_crossed",
+    title: role === "coordinator" ? "Honorarium threshold reached" : "You reached an honorarium threshold",
+    body: role === "coordinator" ? `Peer mentor ${event.peerMentorId} reached ${reached}.` : `You reached ${reached}.`,
+    deepLink: mentorCountsLink(deepLinkBaseUrl, event.peerMentorId, event.recordId),
+    data: {
+      eventId: event.eventId,
+      recordId: event.recordId,
+      organizationId: event.organizationId,
+      scopeId: event.scopeId,
+      peerMentorId: event.peerMentorId,
+      coordinatorId: event.coordinatorId,
+      tierName: event.tierName,
+      thresholdLevel: event.thresholdLevel,
+      thresholdCount: event.thresholdCount,
+      assignmentCount: event.assignmentCount,
+      honorariumAmount: event.honorariumAmount,
+      currency: event.currency,
+      periodType: event.periodType,
+      periodKey: event.periodKey,
+      fiscalYear: event.fiscalYear,
+      reachedAt: event.reachedAt,
+    },
+  };
+}
+
+export interface ThresholdPlan {
+  jobs: PlannedJob[];
+  /**
+   * True when the coordinator has no alerting channel (no webhook, no push subscription): the
+   * in-app row, written at once, is then the dispatch that sets coordinator_notified.
+   */
+  coordinatorNotifiedOnIngest: boolean;
+}
+
+/**
+ * The jobs for one crossing: the coordinator on the organization's webhook, on Web Push and
+ * in the in-app feed; the peer mentor too (Web Push and in-app) when the event says notifyMentor.
+ */
+export function planThresholdNotifications(
+  event: ThresholdCrossed,
+  channels: RecipientChannels,
+  deepLinkBaseUrl: string,
+  sourceRecordedAt: Date | null,
+): ThresholdPlan {
+  const jobs: PlannedJob[] = [];
+  const add = (recipientId: string, recipientRole: RecipientRole, channel: Channel) =>
+    jobs.push({
+      eventId: event.eventId,
+      kind: "threshold_crossed",
+      recordId: event.recordId,
+      organizationId: event.organizationId,
+      recipientId,
+      recipientRole,
+      channel,
+      content: thresholdContent(event, recipientRole, deepLinkBaseUrl),
+      sourceRecordedAt,
+    });
+  if (channels.organizationHasWebhook(event.organizationId)) add(event.coordinatorId, "coordinator", "webhook");
+  if (channels.hasPushSubscription(event.coordinatorId)) add(event.coordinatorId, "coordinator", "web_push");
+  const coordinatorNotifiedOnIngest = jobs.length === 0;
+  add(event.coordinatorId, "coordinator", "in_app");
+  if (event.notifyMentor && event.peerMentorId !== event.coordinatorId) {
+    if (channels.hasPushSubscription(event.peerMentorId)) add(event.peerMentorId, "peer_mentor", "web_push");
+    add(event.peerMentorId, "peer_mentor", "in_app");
+  }
+  return { jobs, coordinatorNotifiedOnIngest };
+}
+
+// A fixed namespace for reminder job keys. Never change it: it is what makes a second
+// scheduler pass for the same reminder collide with the first (unique event_id, recipient, channel).
+const REMINDER_NAMESPACE = "b8f1c0de-4a52-4c2e-9e37-0d6a1f5b7c94";
+
+/** The same delivery and reminder number always give the same job key. */
+export function reminderEventId(deliveryId: string, reminderNumber: number): string {
+  return uuidV5(`assignment.delivery-reminder/${deliveryId}/${reminderNumber}`, REMINDER_NAMESPACE);
+}
+
+export interface UnopenedDelivery {
+  id: string;
+  assignmentId: string;
+  peerMentorId: string;
+  organizationId: string;
+  deliveredAt: Date;
+}
+
+/** Spec 004 auto-reminder: the peer mentor on Web Push (when subscribed) and in the in-app feed. */
+export function planDeliveryReminder(
+  delivery: UnopenedDelivery,
+  reminderNumber: number,
+  channels: RecipientChannels,
+  deepLinkBaseUrl: string,
+): PlannedJob[] {
+  const content: NotificationContent = {
+    type: "assignment.delivery_reminder",
+    title: "An assignment is waiting for you",
+    body: `An assignment delivered on ${delivery.deliveredAt.toISOString().slice(0, 10)} has not been opened yet.`,
+    deepLink: assignmentLink(deepLinkBaseUrl, delivery.assignmentId),
+    data: {
+      deliveryId: delivery.id,
+      assignmentId: delivery.assignmentId,
+      peerMentorId: delivery.peerMentorId,
+      organizationId: delivery.organizationId,
+      deliveredAt: delivery.deliveredAt.toISOString(),
+      reminderNumber,
+    },
+  };
+  const eventId = reminderEventId(delivery.id, reminderNumber);
+  const channelsFor: Channel[] = channels.hasPushSubscription(delivery.peerMentorId) ? ["web_push", "in_app"] : ["in_app"];
+  return channelsFor.map((channel) => ({
+    eventId,
+    kind: "delivery_reminder",
+    recordId: null,
+    organizationId: delivery.organizationId,
+    recipientId: delivery.peerMentorId,
+    recipientRole: "peer_mentor",
+    channel,
+    content,
+    sourceRecordedAt: null,
+  }));
+}
+
+/** Reminders are due for deliveries delivered, and last reminded, before this instant. */
+export function reminderCutoff(now: Date, afterDays: number): Date {
+  return new Date(now.getTime() - afterDays * 24 * 60 * 60 * 1000);
+}
+
+/** Spec 004: delivered, never opened, delivered before the cutoff and not reminded since it. */
+export function reminderIsDue(
+  delivery: {
+    deliveryStatus: string;
+    openedAt: Date | null;
+    deliveredAt: Date | null;
+    reminderSentAt: Date | null;
+    expiresAt: Date | null;
+  },
+  now: Date,
+  afterDays: number,
+): boolean {
+  const cutoff = reminderCutoff(now, afterDays);
+  if (delivery.deliveryStatus !== "delivered" || delivery.openedAt !== null || delivery.deliveredAt === null) return false;
+  if (delivery.expiresAt !== null && delivery.expiresAt <= now) return false;
+  return delivery.deliveredAt <= cutoff && (delivery.reminderSentAt === null || delivery.reminderSentAt <= cutoff);
+}
+
+/** The body a webhook receives: Standard Webhooks' recommended {type, timestamp, data} envelope. */
+export function webhookBody(content: NotificationContent, createdAt: Date): string {
+  return JSON.stringify({
+    type: content.type,
+    timestamp: createdAt.toISOString(),
+    data: { ...content.data, title: content.title, body: content.body, deepLink: content.deepLink },
+  });
+}
+
+/** What a push service forwards to the device (service worker renders title/body, opens the link). */
+export function pushBody(content: NotificationContent): string {
+  return JSON.stringify({ type: content.type, title: content.title, body: content.body, deepLink: content.deepLink, data: content.data });
+}

@@ -1,0 +1,2 @@
+export { createNotifier, type Notifier } from "./main.ts";
+export { loadNotifierConfig, configFromEnv, notifierEnvSchema, type NotifierConfig } from "./config.ts";

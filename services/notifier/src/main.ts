@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import { createLogger, deadLetterTopicOf, type Logger, runMain } from "@honorarium/shared";
+import { createDatabase, databaseIsReachable } from "@honorarium/shared/db";
+import {
+  connectRedisBestEffort,
+  createKafka,
+  createMetricsRegistry,
+  createOpsServer,
+  createRedis,
+  createShutdown,
+  ensureTopics,
+} from "@honorarium/shared/infra";
+import { loadNotifierConfig, type NotifierConfig } from "./config.ts";
+import { createGuardedHttp } from "./adapters/http/guarded-http.ts";
+import { createDeadLetterProducer } from "./adapters/kafka/dead-letter-producer.ts";
+import { createPostgresOffsetsConsumer } from "./adapters/kafka/postgres-offsets-consumer.ts";
+import { createDueJobListener } from "./adapters/postgres/due-job-listener.ts";
+import { queueDepth } from "./adapters/postgres/notification-store.ts";
+import { createLeaderLock } from "./adapters/redis/leader-lock.ts";
+import { createNotifierMetrics } from "./metrics.ts";
+import { createDispatcher } from "./use-cases/dispatch-jobs.ts";
+import { createThresholdIngest } from "./use-cases/ingest-threshold-events.ts";
+import { createReminderScheduler } from "./use-cases/schedule-reminders.ts";
+
+export const SERVICE_NAME = "notifier";
+export const REMINDER_LOCK_KEY = "reminders:leader";
+
+export interface Notifier {
+  /** Starts consuming, dispatching and scheduling; resolves with the ops server's port. */
+  start(): Promise<{ httpPort: number }>;
+  /** Stops intake first, lets in-flight sends finish and record, then closes every pool. */
+  stop(): Promise<void>;
+}
+
+/** Wires the notifier from its configuration. Nothing starts until start(). */
+export function createNotifier(config: NotifierConfig, logger: Logger = createLogger(SERVICE_NAME, config.logLevel)): Notifier {
+  const db = createDatabase(config.databaseUrl, { poolMax: config.dispatchWorkers + 6, applicationName: SERVICE_NAME });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-${SERVICE_NAME}`, logger });
+  const redis = createRedis(config.redisUrl, logger);
+  const http = createGuardedHttp({ allowHosts: config.webhookAllowHosts, timeoutMs: config.sendTimeoutMs });
+  const registry = createMetricsRegistry(SERVICE_NAME);
+  const metrics = createNotifierMetrics(registry, () => queueDepth(db));
+  const deadLetters = createDeadLetterProducer(kafka);
+  const webPushEnabled = config.vapid !== undefined;
+
+  const dispatcher = createDispatcher({
+    db,
+    http,
+    vapid: config.vapid,
+    maxAttempts: config.maxAttempts,
+    claimLeaseMs: config.claimLeaseMs,
+    batchSize: config.dispatchBatchSize,
+    workers: config.dispatchWorkers,
+    pollIntervalMs: config.pollIntervalMs,
+    metrics,
+    logger,
+  });
+  const listener = createDueJobListener(config.databaseUrl, logger, () => dispatcher.wake());
+  const consumer = createPostgresOffsetsConsumer({
+    kafka,
+    db,
+    groupId: config.consumerGroup,
+    topic: config.inputTopic,
+    logger,
+    sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+    handleBatch: createThresholdIngest({ deadLetters, webPushEnabled, deepLinkBaseUrl: config.deepLinkBaseUrl, metrics, logger }),
+    onLag: (partition, lag) => metrics.consumerLag.set({ partition: String(partition) }, lag),
+  });
+  const reminders = createReminderScheduler({
+    db,
+    afterDays: config.reminderAfterDays,
+    webPushEnabled,
+    deepLinkBaseUrl: config.deepLinkBaseUrl,
+    metrics,
+    logger,
+    intervalMs: config.reminderIntervalMs,
+    // The lock outlives a few missed ticks, so a paused leader is replaced but not at every blip.
+    lock: createLeaderLock(
+      redis,
+      `${config.redisKeyPrefix}${REMINDER_LOCK_KEY}`,
+      `${SERVICE_NAME}-${randomUUID()}`,
+      config.reminderIntervalMs * 3,
+    ),
+  });
+  const ops = createOpsServer({
+    port: config.httpPort,
+    registry,
+    logger,
+    readiness: {
+      database: () => databaseIsReachable(db),
+      consumer: async () => consumer.isRunning(),
+    },
+  });
+
+  let started = false;
+  return {
+    async start() {
+      if (!webPushEnabled) {
+        logger.warn(
+          "NOTIFIER_VAPID_PUBLIC_KEY, NOTIFIER_VAPID_PRIVATE_KEY or NOTIFIER_VAPID_SUBJECT not set: the web_push channel is disabled",
+        );
+      }
+      started = true;
+      const { port } = await ops.start();
+      await ensureTopics(kafka, [
+        { topic: config.inputTopic, numPartitions: config.topicPartitions },
+        { topic: deadLetterTopicOf(config.inputTopic), numPartitions: config.topicPartitions },
+      ]);
+      await connectRedisBestEffort(redis);
+      await deadLetters.start();
+      dispatcher.start();
+      await listener.start();
+      await consumer.start();
+      reminders.start();
+      logger.info({ topic: config.inputTopic, group: config.consumerGroup, httpPort: port, webPushEnabled }, "notifier started");
+      return { httpPort: port };
+    },
+    async stop() {
+      if (!started) return;
+      started = false;
+      const step = async (name: string, action: () => Promise<unknown>) => {
+        try {
+          await action();
+        } catch (error) {
+          logger.error({ err: error, step: name }, "error while stopping");
+        }
+      };
+      await step("consumer", () => consumer.stop());
+      await step("reminders", () => reminders.stop());
+      await step("listener", () => listener.stop());
+      await step("dispatcher", () => dispatcher.stop());
+      await step("dead letters", () => deadLetters.stop());
+      await step("ops server", () => ops.stop());
+      http.close();
+      await step("redis", async () => redis.disconnect());
+      await step("database", () => db.destroy());
+      logger.info("notifier stopped");
+    },
+  };
+}
+
+if (import.meta.main) {
+  runMain(async () => {
+    const config = loadNotifierConfig();
+    const logger = createLogger(SERVICE_NAME, config.logLevel);
+    const notifier = createNotifier(config, logger);
+    const shutdown = createShutdown(logger);
+    shutdown.register("notifier", () => notifier.stop());
+    shutdown.installSignalHandlers();
+    await notifier.start();
+  });
+}

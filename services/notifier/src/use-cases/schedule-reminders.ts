@@ -1,0 +1,116 @@
+import type { Knex } from "@honorarium/shared/db";
+import type { Logger } from "@honorarium/shared";
+import type { LeaderLock } from "../adapters/redis/leader-lock.ts";
+import { countReminder, lockDueDeliveries } from "../adapters/postgres/reminder-store.ts";
+import { insertJobs, loadRecipientChannels } from "../adapters/postgres/notification-store.ts";
+import { type PlannedJob, planDeliveryReminder, reminderCutoff, reminderIsDue } from "../domain/notifications.ts";
+import type { NotifierMetrics } from "../metrics.ts";
+
+export interface ReminderOptions {
+  db: Knex;
+  afterDays: number;
+  webPushEnabled: boolean;
+  deepLinkBaseUrl: string;
+  metrics: NotifierMetrics;
+  logger: Logger;
+  batchLimit?: number;
+}
+
+const DEFAULT_BATCH_LIMIT = 500;
+
+/**
+ * One reminder pass (spec 004): for every delivery never opened 10 days after delivery (and
+ * not reminded in the last 10 days) count a reminder and create the peer mentor's jobs, in one
+ * transaction. Safe to run concurrently: rows are locked SKIP LOCKED, the count only moves if
+ * nobody moved it since we read it, and the job key (delivery, reminder number) is unique.
+ */
+export async function runReminderPass(options: ReminderOptions, now: Date = new Date()): Promise<number> {
+  const limit = options.batchLimit ?? DEFAULT_BATCH_LIMIT;
+  let total = 0;
+  for (;;) {
+    const created = await options.db.transaction(async (trx) => {
+      const due = (await lockDueDeliveries(trx, reminderCutoff(now, options.afterDays), limit)).filter((row) =>
+        reminderIsDue(row, now, options.afterDays),
+      );
+      if (due.length === 0) return { rows: 0, reminders: 0 };
+      const channels = await loadRecipientChannels(
+        trx,
+        [],
+        due.map((row) => row.peerMentorId),
+        options.webPushEnabled,
+      );
+      const jobs: PlannedJob[] = [];
+      for (const row of due) {
+        const reminderNumber = await countReminder(trx, row, now);
+        if (reminderNumber === undefined) continue;
+        if (row.deliveredAt === null) continue;
+        jobs.push(...planDeliveryReminder({ ...row, deliveredAt: row.deliveredAt }, reminderNumber, channels, options.deepLinkBaseUrl));
+      }
+      await insertJobs(trx, jobs);
+      return { rows: due.length, reminders: new Set(jobs.map((job) => job.eventId)).size };
+    });
+    total += created.reminders;
+    if (created.rows < limit) break;
+  }
+  if (total > 0) {
+    options.metrics.remindersCreated.inc(total);
+    options.logger.info({ reminders: total }, "delivery reminders created");
+  }
+  return total;
+}
+
+export interface ReminderScheduler {
+  start(): void;
+  stop(): Promise<void>;
+  /** One tick: lead (or stand by) and run a pass. Exposed for tests. */
+  tick(): Promise<"leader" | "follower" | "no_lock">;
+}
+
+/**
+ * Runs a pass every interval on the one instance holding the Redis lock. Redis only saves
+ * work: when it does not answer, every instance runs the pass and the database guard above
+ * still lets each reminder through once.
+ */
+export function createReminderScheduler(options: ReminderOptions & { lock: LeaderLock; intervalMs: number }): ReminderScheduler {
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<unknown> = Promise.resolve();
+  let running = false;
+
+  async function tick(): Promise<"leader" | "follower" | "no_lock"> {
+    let role: "leader" | "follower" | "no_lock";
+    try {
+      role = (await options.lock.acquire()) ? "leader" : "follower";
+    } catch {
+      role = "no_lock";
+    }
+    options.metrics.reminderPasses.inc({ role });
+    if (role !== "follower") await runReminderPass(options);
+    return role;
+  }
+
+  function schedule(): void {
+    if (!running) return;
+    timer = setTimeout(() => {
+      current = tick()
+        .catch((error: unknown) => options.logger.error({ err: error }, "reminder pass failed"))
+        .finally(schedule);
+    }, options.intervalMs);
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      current = tick()
+        .catch((error: unknown) => options.logger.error({ err: error }, "reminder pass failed"))
+        .finally(schedule);
+    },
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      await current;
+      await options.lock.release().catch(() => undefined);
+    },
+    tick,
+  };
+}
