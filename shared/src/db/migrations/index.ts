@@ -5,6 +5,7 @@ import * as notifications from "./003_notifications.ts";
 import * as assignmentDeliveries from "./004_assignment_deliveries.ts";
 import * as auditLogs from "./005_audit_logs.ts";
 import * as counterDeadLetterDedupe from "./006_counter_dead_letter_dedupe.ts";
+import * as bufdirActivityDays from "./014_bufdir_activity_days.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -19,4 +20,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["004_assignment_deliveries", assignmentDeliveries],
   ["005_audit_logs", auditLogs],
   ["006_counter_dead_letter_dedupe", counterDeadLetterDedupe],
+  ["014_bufdir_activity_days", bufdirActivityDays],
 ];

@@ -1,0 +1,65 @@
+import type { Knex } from "knex";
+import type { MonthCount } from "../../domain/progress.ts";
+import type { ICountsRepository } from "../../ports.ts";
+import { whereVisible } from "./visibility.ts";
+
+interface MonthCountRow {
+  scope_id: string | null;
+  peer_mentor_id: string;
+  month_key: string;
+  confirmed_count: number;
+}
+
+const toMonthCount = (row: MonthCountRow): MonthCount => ({
+  scopeId: row.scope_id,
+  peerMentorId: row.peer_mentor_id,
+  monthKey: row.month_key,
+  confirmedCount: row.confirmed_count,
+});
+
+export function createPostgresCountsRepository(db: Knex): ICountsRepository {
+  return {
+    async mentorMonthCounts(organizationId, peerMentorId, monthKeys) {
+      if (monthKeys.length === 0) return [];
+      const rows: MonthCountRow[] = await db("mentor_month_counts")
+        .select("scope_id", "peer_mentor_id", "month_key", "confirmed_count")
+        .where({ organization_id: organizationId, peer_mentor_id: peerMentorId })
+        .whereIn("month_key", [...monthKeys]);
+      return rows.map(toMonthCount);
+    },
+    async visibleMonthCounts(organizationId, visibility, monthKeys) {
+      if (monthKeys.length === 0) return [];
+      const base = () =>
+        db("mentor_month_counts")
+          .select("scope_id", "peer_mentor_id", "month_key", "confirmed_count")
+          .where({ organization_id: organizationId })
+          .whereIn("month_key", [...monthKeys])
+          .where("confirmed_count", ">", 0);
+      if (visibility.kind !== "scopes") {
+        const rows: MonthCountRow[] = await whereVisible(base(), visibility);
+        return rows.map(toMonthCount);
+      }
+      // Two index range scans (the scopes, then the whole-organization bucket) instead of one OR
+      // the planner cannot use the (organization, scope, mentor, month) index for.
+      const scopeIds = [...visibility.scopeIds];
+      const [inScopes, wholeOrganization] = await Promise.all([
+        scopeIds.length === 0 ? Promise.resolve<MonthCountRow[]>([]) : (base().whereIn("scope_id", scopeIds) as Promise<MonthCountRow[]>),
+        base().whereNull("scope_id") as Promise<MonthCountRow[]>,
+      ]);
+      return [...inScopes, ...wholeOrganization].map(toMonthCount);
+    },
+    async mentorScopes(organizationId, peerMentorId) {
+      const rows: { scope_id: string | null }[] = await db
+        .select("scope_id")
+        .from("mentor_month_counts")
+        .where({ organization_id: organizationId, peer_mentor_id: peerMentorId })
+        .union((q) =>
+          q.select("scope_id").from("assignment_ledger").where({ organization_id: organizationId, peer_mentor_id: peerMentorId }),
+        )
+        .union((q) =>
+          q.select("scope_id").from("honorarium_records").where({ organization_id: organizationId, peer_mentor_id: peerMentorId }),
+        );
+      return rows.map((row) => row.scope_id);
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { Knex } from "knex";
+import type { Repositories } from "../../ports.ts";
+import { createPostgresBufdirRepository } from "./bufdir-repository.ts";
+import { createPostgresConfigsRepository } from "./configs-repository.ts";
+import { createPostgresCountsRepository } from "./counts-repository.ts";
+import { createPostgresNotificationsRepository, createPostgresPushSubscriptionsRepository } from "./notifications-repository.ts";
+import { createPostgresOrganizationsRepository } from "./organizations-repository.ts";
+import { createPostgresRecordsRepository } from "./records-repository.ts";
+import { createPostgresWebhooksRepository } from "./webhooks-repository.ts";
+
+export function createPostgresRepositories(db: Knex): Repositories {
+  return {
+    organizations: createPostgresOrganizationsRepository(db),
+    counts: createPostgresCountsRepository(db),
+    records: createPostgresRecordsRepository(db),
+    configs: createPostgresConfigsRepository(db),
+    bufdir: createPostgresBufdirRepository(db),
+    notifications: createPostgresNotificationsRepository(db),
+    pushSubscriptions: createPostgresPushSubscriptionsRepository(db),
+    webhooks: createPostgresWebhooksRepository(db),
+  };
+}

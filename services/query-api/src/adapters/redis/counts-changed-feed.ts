@@ -1,0 +1,122 @@
+import { COUNTS_CHANGED_CHANNEL, COUNTS_CHANGED_STREAM, type CountsChanged, countsChangedSchema } from "@honorarium/shared/contracts";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { withTimeout } from "./with-timeout.ts";
+
+export type CountsChangedListener = (change: CountsChanged) => void;
+
+/**
+ * The counter's live updates (contract: shared/src/contracts/live-updates.ts). One Redis
+ * subscriber connection per process fans messages out to every open SSE subscription and to
+ * cache invalidation; `readAfter` replays the capped stream for a client resuming with lastEventId.
+ */
+export interface CountsChangedFeed {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  listen(listener: CountsChangedListener): () => void;
+  readAfter(lastEventId: string, limit: number): Promise<CountsChanged[]>;
+}
+
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+
+export function isStreamId(value: string): boolean {
+  return STREAM_ID.test(value);
+}
+
+/** Orders two stream ids ("ms-seq"). */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs = "0", aSeq = "0"] = a.split("-");
+  const [bMs = "0", bSeq = "0"] = b.split("-");
+  const ms = BigInt(aMs) - BigInt(bMs);
+  if (ms !== 0n) return ms < 0n ? -1 : 1;
+  const seq = BigInt(aSeq) - BigInt(bSeq);
+  return seq === 0n ? 0 : seq < 0n ? -1 : 1;
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A stream entry as a message. The contract fixes the message, not the field layout, so both
+ * layouts are read: one JSON field (data/message/payload) or one field per property.
+ */
+export function parseStreamEntry(id: string, fields: readonly string[]): CountsChanged | undefined {
+  const record: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] as string] = fields[i + 1];
+  const wrapped = record.data ?? record.message ?? record.payload ?? record.json;
+  const candidate: Record<string, unknown> =
+    typeof wrapped === "string"
+      ? (() => {
+          const parsed = tryJson(wrapped);
+          return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
+        })()
+      : Object.fromEntries(
+          Object.entries(record).map(([key, value]) => [
+            key,
+            typeof value === "string" && /^[[{]|^null$/.test(value) ? tryJson(value) : value,
+          ]),
+        );
+  const parsed = countsChangedSchema.safeParse({ ...candidate, id });
+  return parsed.success ? parsed.data : undefined;
+}
+
+export function createRedisCountsChangedFeed(options: {
+  subscriber: Redis;
+  reader: Redis;
+  logger: Logger;
+  onChange?: (change: CountsChanged) => Promise<void> | void;
+}): CountsChangedFeed {
+  const { subscriber, reader, logger } = options;
+  const listeners = new Set<CountsChangedListener>();
+
+  const onMessage = (channel: string, text: string) => {
+    if (channel !== COUNTS_CHANGED_CHANNEL) return;
+    const parsed = countsChangedSchema.safeParse(tryJson(text));
+    if (!parsed.success) {
+      logger.warn({ channel }, "ignored a malformed counts-changed message");
+      return;
+    }
+    const change = parsed.data;
+    Promise.resolve(options.onChange?.(change)).catch((error: unknown) => logger.warn({ err: error }, "cache invalidation failed"));
+    for (const listener of listeners) listener(change);
+  };
+  const subscribe = () => {
+    subscriber
+      .subscribe(COUNTS_CHANGED_CHANNEL)
+      .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : error }, "subscribe failed"));
+  };
+
+  return {
+    async start() {
+      subscriber.on("message", onMessage);
+      // Subscribe on every (re)connect: the service starts and keeps serving without Redis.
+      subscriber.on("ready", subscribe);
+      if (subscriber.status === "wait") subscriber.connect().catch(() => undefined);
+      else if (subscriber.status === "ready") subscribe();
+    },
+    async stop() {
+      subscriber.off("message", onMessage);
+      subscriber.off("ready", subscribe);
+      listeners.clear();
+      subscriber.disconnect();
+    },
+    listen(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async readAfter(lastEventId, limit) {
+      const entries = await withTimeout(reader.xrange(COUNTS_CHANGED_STREAM, `(${lastEventId}`, "+", "COUNT", limit), 2000);
+      const changes: CountsChanged[] = [];
+      for (const [id, fields] of entries) {
+        const change = parseStreamEntry(id, fields);
+        if (change !== undefined) changes.push(change);
+      }
+      return changes;
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { commonEnvShape, envVar, loadEnv } from "@honorarium/shared";
+import { z } from "zod";
+
+const optionalCsv = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim().toLowerCase())
+      .filter((item) => item.length > 0),
+  );
+
+export const queryApiEnvSchema = z
+  .object({
+    ...commonEnvShape,
+    QUERY_API_PORT: envVar.port(4000),
+    QUERY_API_HOST: z.string().min(1).default("0.0.0.0"),
+    AUTH_JWT_SECRET: z.string().min(32, "at least 32 characters for HS256").optional(),
+    AUTH_JWKS_URL: z.url().optional(),
+    AUTH_ISSUER: z.string().min(1).default("honorarium-tracker-auth"),
+    AUTH_AUDIENCE: z.string().min(1).default("honorarium-tracker-api"),
+    /** Comma-separated origins allowed by CORS; `*` allows any. */
+    QUERY_API_CORS_ORIGINS: envVar.csv("http://localhost:3000"),
+    QUERY_API_RATE_LIMIT_PER_MINUTE: envVar.positiveInt(600),
+    QUERY_API_CACHE_TTL_SECONDS: envVar.positiveInt(30),
+    /** false: every read goes to Postgres (the benchmark's uncached baseline). */
+    QUERY_API_CACHE_ENABLED: envVar.bool(true),
+    /** Prefix of every Redis key this service writes (cache, versions, rate limits). */
+    QUERY_API_REDIS_PREFIX: z.string().min(1).default("query-api"),
+    /** Hosts a webhook URL may name over plain http or on a private address (tests: 127.0.0.1). */
+    QUERY_API_WEBHOOK_ALLOW_HOSTS: optionalCsv,
+    /** Share of the tax-free limit from which a mentor is "near" it. */
+    QUERY_API_TAX_NEAR_RATIO: z.coerce.number().gt(0).lte(1).default(0.8),
+  })
+  .refine((env) => env.AUTH_JWT_SECRET !== undefined || env.AUTH_JWKS_URL !== undefined, {
+    message: "set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL",
+    path: ["AUTH_JWT_SECRET"],
+  });
+
+export type QueryApiConfig = z.infer<typeof queryApiEnvSchema>;
+
+export function loadQueryApiConfig(source: Record<string, string | undefined> = process.env): QueryApiConfig {
+  return loadEnv(queryApiEnvSchema, source);
+}

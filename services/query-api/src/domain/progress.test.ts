@@ -1,0 +1,168 @@
+import type { ThresholdTier } from "@honorarium/shared/domain";
+import { describe, expect, it } from "vitest";
+import { APPROACHING_WITHIN, approachingEntries, shapeDashboard } from "./dashboard.ts";
+import { type Crossing, countOver, currentPeriods, honorariumForYear, periodProgress, taxFreeStanding } from "./progress.ts";
+
+const tier = (fields: Partial<ThresholdTier>): ThresholdTier => ({
+  configId: "c",
+  name: "Office",
+  thresholdCount: 3,
+  honorariumAmount: "500.00",
+  currency: "NOK",
+  periodType: "calendar_year",
+  tierOrder: 1,
+  thresholdLevel: "office_honorarium",
+  isCumulative: false,
+  isActive: true,
+  effectiveFrom: new Date("2020-01-01T00:00:00Z"),
+  effectiveUntil: null,
+  notificationEnabled: true,
+  ...fields,
+});
+const office = tier({ configId: "office" });
+const higher = tier({
+  configId: "higher",
+  name: "Higher",
+  thresholdCount: 15,
+  honorariumAmount: "1500.00",
+  tierOrder: 2,
+  thresholdLevel: "higher_rate",
+});
+const monthly = tier({ configId: "monthly", name: "Monthly", thresholdCount: 4, periodType: "month" });
+
+const crossing = (fields: Partial<Crossing>): Crossing => ({
+  id: "r",
+  peerMentorId: "m",
+  scopeId: null,
+  configId: "office",
+  tierName: "Office",
+  tierOrder: 1,
+  thresholdLevel: "office_honorarium",
+  thresholdCount: 3,
+  honorariumRate: "500.00",
+  currency: "NOK",
+  isCumulative: false,
+  periodType: "calendar_year",
+  periodKey: "2026",
+  fiscalYear: 2026,
+  assignmentCount: 3,
+  paymentStatus: "pending",
+  paymentProcessedAt: null,
+  reachedAt: "2026-02-01T10:00:00.000Z",
+  recordedAt: "2026-02-01T10:00:01.000Z",
+  needsReview: false,
+  reviewFlaggedAt: null,
+  reviewResolvedAt: null,
+  ...fields,
+});
+
+describe("current periods", () => {
+  it("one per period type in effect, keyed in the organization's zone", () => {
+    // 2026-06-30T22:30Z is already July in Oslo.
+    const periods = currentPeriods([office, higher, monthly], new Date("2026-06-30T22:30:00Z"), "Europe/Oslo");
+    expect(periods.map((p) => [p.periodType, p.periodKey, p.monthKeys.length, p.tiers.map((t) => t.configId)])).toEqual([
+      ["calendar_year", "2026", 12, ["office", "higher"]],
+      ["month", "2026-07", 1, ["monthly"]],
+    ]);
+  });
+  it("ignores tiers not yet effective", () => {
+    const future = tier({ configId: "future", effectiveFrom: new Date("2027-01-01T00:00:00Z"), periodType: "quarter" });
+    expect(currentPeriods([office, future], new Date("2026-06-01T00:00:00Z"), "Europe/Oslo").map((p) => p.periodType)).toEqual([
+      "calendar_year",
+    ]);
+  });
+});
+
+describe("period progress", () => {
+  const [year] = currentPeriods([office, higher], new Date("2026-06-01T00:00:00Z"), "Europe/Oslo");
+  it("marks tiers reached by count or by a crossing (which survives a cancellation)", () => {
+    if (year === undefined) throw new Error("no period");
+    const progress = periodProgress(year, 2, [crossing({ id: "rec" })]);
+    expect(progress.tiers.map((t) => [t.configId, t.reached, t.recordId])).toEqual([
+      ["office", true, "rec"],
+      ["higher", false, null],
+    ]);
+    expect(progress.next?.configId).toBe("office");
+    expect(progress.remaining).toBe(1);
+    const done = periodProgress(year, 20, []);
+    expect(done.next).toBeNull();
+    expect(done.remaining).toBeNull();
+  });
+  it("sums only the period's months", () => {
+    const rows = [
+      { scopeId: null, peerMentorId: "m", monthKey: "2026-01", confirmedCount: 2 },
+      { scopeId: null, peerMentorId: "m", monthKey: "2025-12", confirmedCount: 9 },
+    ];
+    expect(countOver(rows, year?.monthKeys ?? [])).toBe(2);
+  });
+});
+
+describe("honorarium for the income year", () => {
+  it("a non-cumulative higher tier replaces the office honorarium; cancelled payments earn nothing", () => {
+    const both = [
+      crossing({ id: "a" }),
+      crossing({ id: "b", configId: "higher", tierOrder: 2, thresholdCount: 15, honorariumRate: "1500.00" }),
+    ];
+    expect(honorariumForYear(both, 2026)).toBe("1500.00");
+    expect(
+      honorariumForYear(
+        both.map((c) => ({ ...c, isCumulative: true })),
+        2026,
+      ),
+    ).toBe("2000.00");
+    expect(honorariumForYear([crossing({ paymentStatus: "cancelled" })], 2026)).toBe("0.00");
+    expect(honorariumForYear([crossing({ fiscalYear: 2025 })], 2026)).toBe("0.00");
+    // Two scopes are two separate honoraria.
+    expect(honorariumForYear([crossing({ id: "a", scopeId: "x" }), crossing({ id: "b", scopeId: "y" })], 2026)).toBe("1000.00");
+  });
+  it("tax standing: below, near (from the ratio), over", () => {
+    expect(taxFreeStanding(2026, "500.00", "10000.00", 0.8).status).toBe("below");
+    expect(taxFreeStanding(2026, "8000.00", "10000.00", 0.8)).toEqual({
+      incomeYear: 2026,
+      honorariumYearToDate: "8000.00",
+      taxFreeLimit: "10000.00",
+      remaining: "2000.00",
+      status: "near",
+    });
+    expect(taxFreeStanding(2026, "10000.00", "10000.00", 0.8).status).toBe("near");
+    expect(taxFreeStanding(2026, "10000.01", "10000.00", 0.8)).toMatchObject({ status: "over", remaining: "0.00" });
+    expect(taxFreeStanding(2026, "0.00", "0.00", 0.8).status).toBe("below");
+  });
+});
+
+describe("dashboard classification", () => {
+  const [year] = currentPeriods([office, higher], new Date("2026-06-01T00:00:00Z"), "Europe/Oslo");
+  const periods = year === undefined ? [] : [year];
+  const row = (peerMentorId: string, confirmedCount: number) => ({ scopeId: "s", peerMentorId, monthKey: "2026-03", confirmedCount });
+  it(`approaching means at most ${APPROACHING_WITHIN} to go`, () => {
+    const entries = approachingEntries(
+      [row("zero", 0), row("one", 1), row("two", 2), row("thirteen", 13), row("twelve", 12), row("all", 15)],
+      periods,
+    );
+    expect(entries.map((e) => [e.peerMentorId, e.remaining]).sort()).toEqual([
+      ["one", 2],
+      ["thirteen", 2],
+      ["two", 1],
+    ]);
+  });
+  it("all up to date when every section is empty; sorted and paginated otherwise", () => {
+    const empty = shapeDashboard(
+      { approaching: [], pendingPayments: [], flagged: [], nearTax: [] },
+      { page: 1, pageSize: 10, sortBy: "urgency", direction: "asc" },
+    );
+    expect(empty.allUpToDate).toBe(true);
+    const view = shapeDashboard(
+      {
+        approaching: approachingEntries([row("a", 1), row("b", 2), row("c", 13)], periods),
+        pendingPayments: [crossing({})],
+        flagged: [],
+        nearTax: [],
+      },
+      { page: 1, pageSize: 2, sortBy: "urgency", direction: "asc" },
+    );
+    expect(view.allUpToDate).toBe(false);
+    expect(view.approaching.items.map((e) => e.peerMentorId)).toEqual(["b", "c"]);
+    expect(view.approaching).toMatchObject({ total: 3, pageCount: 2 });
+    expect(view.actionRequired.items.map((e) => e.recordId)).toEqual(["r"]);
+  });
+});

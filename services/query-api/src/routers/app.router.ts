@@ -1,0 +1,25 @@
+import { router } from "../server/trpc.ts";
+import { bufdirRouter } from "./bufdir/bufdir.router.ts";
+import { configsRouter } from "./configs/configs.router.ts";
+import { countsRouter } from "./counts/counts.router.ts";
+import { milestonesRouter } from "./milestones/milestones.router.ts";
+import { notificationsRouter } from "./notifications/notifications.router.ts";
+import { paymentsRouter } from "./payments/payments.router.ts";
+import { pushRouter } from "./push/push.router.ts";
+import { recordsRouter } from "./records/records.router.ts";
+import { webhooksRouter } from "./webhooks/webhooks.router.ts";
+
+/** Procedure names are a public contract (DESIGN.md "Query API"): add, never rename. */
+export const appRouter = router({
+  counts: countsRouter,
+  milestones: milestonesRouter,
+  configs: configsRouter,
+  payments: paymentsRouter,
+  records: recordsRouter,
+  bufdir: bufdirRouter,
+  notifications: notificationsRouter,
+  push: pushRouter,
+  webhooks: webhooksRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,48 @@
+import type { Knex } from "knex";
+import type { Logger } from "pino";
+import type { CountsChangedFeed } from "../adapters/redis/counts-changed-feed.ts";
+import type { RateLimiter } from "../adapters/redis/rate-limiter.ts";
+import type { ReadCache } from "../adapters/redis/read-cache.ts";
+import type { Repositories } from "../ports.ts";
+import { AuthenticationError, type Caller, type TokenVerifier, bearerToken } from "./auth.ts";
+import type { ApiMetrics } from "./metrics.ts";
+import type { CreateHTTPContextOptions } from "@trpc/server/adapters/standalone";
+
+/** Settings the handlers read (from config.ts). */
+export interface ApiSettings {
+  taxNearRatio: number;
+  webhookAllowHosts: readonly string[];
+}
+
+/** Everything a handler may use; built once per server. */
+export interface ApiDependencies {
+  db: Knex;
+  repositories: Repositories;
+  cache: ReadCache;
+  rateLimiter: RateLimiter;
+  feed: CountsChangedFeed;
+  metrics: ApiMetrics;
+  settings: ApiSettings;
+  logger: Logger;
+  now: () => Date;
+}
+
+export function createContextFactory(deps: ApiDependencies, verifyToken: TokenVerifier) {
+  return async ({ req, info }: CreateHTTPContextOptions) => {
+    // EventSource cannot send headers: subscriptions may carry the token in connectionParams instead.
+    const fromParams = info.connectionParams?.token;
+    const token = bearerToken(req.headers.authorization) ?? (typeof fromParams === "string" ? fromParams : undefined);
+    let caller: Caller | null = null;
+    let authError: string | null = token === undefined ? "a Bearer token is required" : null;
+    if (token !== undefined) {
+      try {
+        caller = await verifyToken(token);
+      } catch (error) {
+        authError = error instanceof AuthenticationError ? error.message : "the token is not valid";
+      }
+    }
+    return { deps, caller, authError };
+  };
+}
+
+export type Context = Awaited<ReturnType<ReturnType<typeof createContextFactory>>>;

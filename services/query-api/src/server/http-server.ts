@@ -1,0 +1,178 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { databaseIsReachable } from "@honorarium/shared/db";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import type { Redis } from "ioredis";
+import type { Knex } from "knex";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { createPostgresRepositories } from "../adapters/postgres/index.ts";
+import { createRedisCountsChangedFeed } from "../adapters/redis/counts-changed-feed.ts";
+import { createRedisRateLimiter } from "../adapters/redis/rate-limiter.ts";
+import { cacheVersions, createPassThroughCache, createRedisReadCache } from "../adapters/redis/read-cache.ts";
+import { withTimeout } from "../adapters/redis/with-timeout.ts";
+import type { QueryApiConfig } from "../config.ts";
+import { appRouter } from "../routers/app.router.ts";
+import { createTokenVerifier } from "./auth.ts";
+import { type ApiDependencies, createContextFactory } from "./context.ts";
+import { createApiMetrics } from "./metrics.ts";
+
+export interface QueryApiServerOptions {
+  config: QueryApiConfig;
+  db: Knex;
+  /** Commands: cache, rate limits, stream replay. */
+  redis: Redis;
+  /** A separate connection in subscriber mode for the counter's pub/sub. */
+  subscriberRedis: Redis;
+  logger: Logger;
+  registry: Registry;
+  now?: () => Date;
+}
+
+export interface QueryApiServer {
+  start(): Promise<{ port: number; url: string }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One port (QUERY_API_PORT) serves tRPC at /trpc (batching, SSE subscriptions) and /healthz,
+ * /readyz, /metrics beside it; those paths and CORS are handled before the request reaches tRPC.
+ */
+export function createQueryApiServer(options: QueryApiServerOptions): QueryApiServer {
+  const { config, db, redis, logger, registry } = options;
+  const metrics = createApiMetrics(registry);
+  const cache = !config.QUERY_API_CACHE_ENABLED
+    ? createPassThroughCache()
+    : createRedisReadCache({
+        redis,
+        prefix: config.QUERY_API_REDIS_PREFIX,
+        ttlSeconds: config.QUERY_API_CACHE_TTL_SECONDS,
+        logger,
+        onResult: (outcome) => metrics.cacheResults.inc({ outcome }),
+      });
+  const feed = createRedisCountsChangedFeed({
+    subscriber: options.subscriberRedis,
+    reader: redis,
+    logger,
+    // The counter's message invalidates the dashboard of the organization and the mentor's counts.
+    onChange: (change) =>
+      cache.bump([
+        cacheVersions.organizationCounts(change.organizationId),
+        cacheVersions.mentor(change.organizationId, change.peerMentorId),
+      ]),
+  });
+  const deps: ApiDependencies = {
+    db,
+    repositories: createPostgresRepositories(db),
+    cache,
+    rateLimiter: createRedisRateLimiter({
+      redis,
+      prefix: config.QUERY_API_REDIS_PREFIX,
+      perMinute: config.QUERY_API_RATE_LIMIT_PER_MINUTE,
+      logger,
+    }),
+    feed,
+    metrics,
+    settings: { taxNearRatio: config.QUERY_API_TAX_NEAR_RATIO, webhookAllowHosts: config.QUERY_API_WEBHOOK_ALLOW_HOSTS },
+    logger,
+    now: options.now ?? (() => new Date()),
+  };
+  const verifyToken = createTokenVerifier({
+    secret: config.AUTH_JWT_SECRET,
+    jwksUrl: config.AUTH_JWKS_URL,
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+  });
+  const trpcHandler = createHTTPHandler({
+    router: appRouter,
+    basePath: "/trpc/",
+    createContext: createContextFactory(deps, verifyToken),
+    allowMethodOverride: false,
+    onError({ error, path }) {
+      if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, procedure: path }, "request failed");
+    },
+  });
+
+  const allowAnyOrigin = config.QUERY_API_CORS_ORIGINS.includes("*");
+  function applyCors(req: IncomingMessage, res: ServerResponse): void {
+    const origin = req.headers.origin;
+    if (origin === undefined || !(allowAnyOrigin || config.QUERY_API_CORS_ORIGINS.includes(origin))) return;
+    res.setHeader("access-control-allow-origin", allowAnyOrigin ? "*" : origin);
+    res.setHeader("vary", "origin");
+    res.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
+    res.setHeader("access-control-allow-headers", "authorization, content-type, trpc-accept, last-event-id, x-trpc-source");
+    res.setHeader("access-control-max-age", "600");
+  }
+
+  async function readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
+    const [postgres, redisUp] = await Promise.all([
+      withTimeout(databaseIsReachable(db), 2000).catch(() => false),
+      withTimeout(redis.ping(), 500).then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    // Redis is a cache and a live-update path: without it answers are slower, not wrong.
+    return { ready: postgres, checks: { postgres, redis: redisUp } };
+  }
+
+  function reply(res: ServerResponse, status: number, body: string, type = "application/json"): void {
+    res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+    res.end(body);
+  }
+
+  let server: Server | undefined;
+  return {
+    async start() {
+      await feed.start();
+      server = createServer((req, res) => {
+        applyCors(req, res);
+        if (req.method === "OPTIONS") {
+          res.writeHead(204);
+          res.end();
+          return;
+        }
+        const path = (req.url ?? "/").split("?")[0] ?? "/";
+        if (path.startsWith("/trpc/")) {
+          trpcHandler(req, res);
+          return;
+        }
+        if (path === "/healthz") return reply(res, 200, JSON.stringify({ status: "ok" }));
+        if (path === "/readyz") {
+          readiness()
+            .then(({ ready, checks }) => reply(res, ready ? 200 : 503, JSON.stringify({ status: ready ? "ready" : "not ready", checks })))
+            .catch(() => reply(res, 503, JSON.stringify({ status: "not ready" })));
+          return;
+        }
+        if (path === "/metrics") {
+          registry
+            .metrics()
+            .then((text) => reply(res, 200, text, registry.contentType))
+            .catch(() => reply(res, 500, JSON.stringify({ error: "metrics unavailable" })));
+          return;
+        }
+        reply(res, 404, JSON.stringify({ error: "not found" }));
+      });
+      server.keepAliveTimeout = 65_000;
+      const listening = server;
+      await new Promise<void>((resolve, reject) => {
+        listening.once("error", (error: NodeJS.ErrnoException) =>
+          reject(error.code === "EADDRINUSE" ? new Error(`port ${config.QUERY_API_PORT} is already taken by another program`) : error),
+        );
+        listening.listen(config.QUERY_API_PORT, config.QUERY_API_HOST, () => resolve());
+      });
+      const { port } = listening.address() as AddressInfo;
+      logger.info({ port }, "query API listening");
+      return { port, url: `http://127.0.0.1:${port}/trpc` };
+    },
+    async stop() {
+      const running = server;
+      server = undefined;
+      await feed.stop();
+      if (running === undefined) return;
+      // Open SSE streams would hold close() forever.
+      running.closeAllConnections();
+      await new Promise<void>((resolve) => running.close(() => resolve()));
+    },
+  };
+}

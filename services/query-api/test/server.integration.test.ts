@@ -1,0 +1,219 @@
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import { SignJWT, exportJWK, generateKeyPair } from "jose";
+import type { TestDatabase } from "@honorarium/shared/testing";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  AUDIENCE,
+  ISSUER,
+  JWT_SECRET,
+  type RunningApi,
+  createTestDatabase,
+  errorOf,
+  outcome,
+  seedConfig,
+  signToken,
+  startApi,
+} from "./helpers.ts";
+
+const ORG = randomUUID();
+let database: TestDatabase;
+let api: RunningApi;
+const admin = { sub: randomUUID(), org: ORG, roles: ["org_admin"] };
+
+beforeAll(async () => {
+  const services = inject("testServices");
+  database = await createTestDatabase(services.databaseUrl);
+  await seedConfig(database.db, ORG);
+  api = await startApi({ db: database, redisUrl: services.redisUrl, env: { QUERY_API_CORS_ORIGINS: "https://portal.example.org" } });
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await database?.drop();
+});
+
+const base = () => `http://127.0.0.1:${api.port}`;
+
+describe("operations endpoints on the API port", () => {
+  it("/healthz, /readyz and /metrics", async () => {
+    expect(await (await fetch(`${base()}/healthz`)).json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${base()}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready", checks: { postgres: true, redis: true } });
+    await api.client(admin).configs.list.query({});
+    const metrics = await (await fetch(`${base()}/metrics`)).text();
+    expect(metrics).toMatch(/query_api_request_duration_seconds_count\{[^}]*procedure="configs.list",type="query",code="OK"\} [1-9]/);
+    expect((await fetch(`${base()}/nothing-here`)).status).toBe(404);
+  });
+
+  it("CORS answers allowed origins only", async () => {
+    const allowed = await fetch(`${base()}/trpc/configs.list`, {
+      method: "OPTIONS",
+      headers: { origin: "https://portal.example.org", "access-control-request-method": "GET" },
+    });
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://portal.example.org");
+    expect(allowed.headers.get("access-control-allow-headers")).toContain("authorization");
+    const denied = await fetch(`${base()}/trpc/configs.list`, { method: "OPTIONS", headers: { origin: "https://evil.example.com" } });
+    expect(denied.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("batches several calls in one HTTP request", async () => {
+    const token = await signToken(admin);
+    const input = encodeURIComponent(JSON.stringify({ 0: {}, 1: { includeInactive: true } }));
+    const response = await fetch(`${base()}/trpc/configs.list,configs.list?batch=1&input=${input}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { result: { data: { configs: unknown[] } } }[];
+    expect(body).toHaveLength(2);
+    expect(body[0]?.result.data.configs).toHaveLength(1);
+  });
+});
+
+describe("authentication", () => {
+  const call = (token: string | null) => api.client(token ?? null).configs.list.query({});
+  const claims = { sub: randomUUID(), org: ORG, roles: ["org_admin"] };
+
+  it("401 without a token, with a clear message", async () => {
+    const error = await errorOf(call(null));
+    expect(error.data?.code).toBe("UNAUTHORIZED");
+    expect(error.data?.httpStatus).toBe(401);
+    expect(error.message).toBe("a Bearer token is required");
+  });
+
+  it.each([
+    ["expired", () => signToken(claims, { expiresIn: Math.floor(Date.now() / 1000) - 60 }), "the token has expired"],
+    ["wrong issuer", () => signToken(claims, { issuer: "someone-else" }), "the token's iss claim is not accepted"],
+    ["wrong audience", () => signToken(claims, { audience: "another-api" }), "the token's aud claim is not accepted"],
+    [
+      "not yet valid",
+      () => signToken(claims, { notBefore: Math.floor(Date.now() / 1000) + 3600 }),
+      "the token's nbf claim is not accepted",
+    ],
+    ["wrong signature", () => signToken(claims, { secret: "another-secret-that-is-long-enough-0123456789" }), "the token is not valid"],
+    ["no known role", () => signToken({ ...claims, roles: ["superuser"] }), "the token grants no known role"],
+    ["no organization", () => signToken({ sub: randomUUID(), roles: ["coordinator"] }), "the token names no organization (org)"],
+    ["sub not a uuid", () => signToken({ ...claims, sub: "alice" }), "the token lacks the claims sub (uuid), roles and org"],
+    ["garbage", async () => "not.a.jwt", "the token is not valid"],
+  ])("401 for a token that is %s", async (_, make, message) => {
+    const error = await errorOf(call(await make()));
+    expect(error.data?.code).toBe("UNAUTHORIZED");
+    expect(error.message).toBe(message);
+  });
+
+  it("a token without exp is refused, and a remembered token stops working when it expires", async () => {
+    const noExp = await new SignJWT({ org: ORG, roles: ["org_admin"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(randomUUID())
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    expect((await errorOf(call(noExp))).message).toBe("the token's exp claim is not accepted");
+    const shortLived = await signToken(claims, { expiresIn: Math.floor(Date.now() / 1000) + 2 });
+    expect(await outcome(call(shortLived))).toBe("OK");
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect((await errorOf(call(shortLived))).message).toBe("the token has expired");
+  });
+
+  it("403 names what is missing", async () => {
+    const error = await errorOf(api.client({ sub: randomUUID(), org: ORG, roles: ["peer_mentor"] }).configs.list.query({}));
+    expect(error.data?.code).toBe("FORBIDDEN");
+    expect(error.data?.httpStatus).toBe(403);
+    expect(error.message).toBe("only coordinators and administrators may do this");
+    const global = await errorOf(api.client({ sub: randomUUID(), roles: ["global_admin"] }).configs.list.query({}));
+    expect(global.message).toBe("a global_admin must name the organization (organizationId)");
+  });
+});
+
+describe("errors", () => {
+  it("flattens zod errors into fieldErrors and never leaks stacks or SQL", async () => {
+    const token = await signToken(admin);
+    const response = await fetch(`${base()}/trpc/configs.create`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        name: "",
+        thresholdCount: -1,
+        honorariumAmount: "x",
+        periodType: "weekly",
+        tierOrder: 1.5,
+        effectiveFrom: "yesterday",
+      }),
+    });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text).not.toMatch(/"stack"|at .*\.ts:\d+|select |insert /i);
+    const body = JSON.parse(text) as { error: { data: { code: string; fieldErrors: Record<string, string[]> } } };
+    expect(body.error.data.code).toBe("BAD_REQUEST");
+    expect(Object.keys(body.error.data.fieldErrors).sort()).toEqual([
+      "effectiveFrom",
+      "honorariumAmount",
+      "name",
+      "periodType",
+      "thresholdCount",
+      "tierOrder",
+    ]);
+    expect(body.error.data.fieldErrors.thresholdCount?.[0]).toContain("threshold_count_positive");
+  });
+});
+
+describe("rate limit", () => {
+  it("answers 429 after the per-user limit, per user", async () => {
+    const services = inject("testServices");
+    const limited = await startApi({ db: database, redisUrl: services.redisUrl, env: { QUERY_API_RATE_LIMIT_PER_MINUTE: "3" } });
+    try {
+      const user = { sub: randomUUID(), org: ORG, roles: ["org_admin"] };
+      const results: string[] = [];
+      for (let i = 0; i < 5; i++) results.push(await outcome(limited.client(user).configs.list.query({})));
+      // A minute boundary may fall inside the loop: at least one 429, never more than two buckets' worth of OKs.
+      expect(results.filter((r) => r === "TOO_MANY_REQUESTS").length).toBeGreaterThan(0);
+      expect(results.filter((r) => r === "OK").length).toBeLessThanOrEqual(6);
+      const error = await errorOf(
+        (async () => {
+          for (let i = 0; i < 4; i++) await limited.client(user).configs.list.query({});
+        })(),
+      );
+      expect(error.data?.httpStatus).toBe(429);
+      expect(error.message).toMatch(/^rate limit exceeded; retry in \d+ s$/);
+      expect(await outcome(limited.client({ sub: randomUUID(), org: ORG, roles: ["org_admin"] }).configs.list.query({}))).toBe("OK");
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
+describe("JWKS (AUTH_JWKS_URL)", () => {
+  it("verifies RS256 tokens against the key set and refuses HS256 ones", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("RS256");
+    const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" };
+    const jwks = createServer((_, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", () => resolve()));
+    const address = jwks.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    const services = inject("testServices");
+    const withJwks = await startApi({
+      db: database,
+      redisUrl: services.redisUrl,
+      env: { AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks.json` },
+    });
+    try {
+      const token = await new SignJWT({ org: ORG, roles: ["org_admin"] })
+        .setProtectedHeader({ alg: "RS256", kid: "k1" })
+        .setSubject(randomUUID())
+        .setIssuer("honorarium-tracker-auth")
+        .setAudience("honorarium-tracker-api")
+        .setExpirationTime("5m")
+        .sign(privateKey);
+      expect((await withJwks.client(token).configs.list.query({})).configs).toHaveLength(1);
+      expect(await outcome(withJwks.client(admin).configs.list.query({}))).toBe("UNAUTHORIZED");
+    } finally {
+      await withJwks.stop();
+      await new Promise<void>((resolve) => jwks.close(() => resolve()));
+    }
+  });
+});
