@@ -1,0 +1,74 @@
+import type { Knex } from "@honorarium/shared/db";
+
+/**
+ * Locks the partition's row in consumer_offsets (creating it at `firstOffset` when this group
+ * has never applied anything here) and returns the next offset to apply. The lock serializes
+ * two group members that briefly own the same partition during a rebalance.
+ */
+export async function lockPartitionOffset(
+  trx: Knex.Transaction,
+  group: string,
+  topic: string,
+  partition: number,
+  firstOffset: string,
+): Promise<string> {
+  // One round trip: the no-op update locks an existing row and returns its offset.
+  const result: { rows: { next_offset: string }[] } = await trx.raw(
+    `insert into consumer_offsets as o (consumer_group, topic, partition, next_offset) values (?, ?, ?, ?::bigint)
+     on conflict (consumer_group, topic, partition) do update set next_offset = o.next_offset
+     returning next_offset::text as next_offset`,
+    [group, topic, partition, firstOffset],
+  );
+  const row = result.rows[0];
+  if (row === undefined) throw new Error(`consumer_offsets row for ${group} ${topic}[${partition}] vanished`);
+  return row.next_offset;
+}
+
+export async function advancePartitionOffset(
+  trx: Knex.Transaction,
+  group: string,
+  topic: string,
+  partition: number,
+  nextOffset: string,
+): Promise<void> {
+  await trx.raw(
+    `update consumer_offsets set next_offset = ?::bigint, updated_at = now()
+     where consumer_group = ? and topic = ? and partition = ?`,
+    [nextOffset, group, topic, partition],
+  );
+}
+
+/** The stored positions of a group (for the replay tool and tests). */
+export async function loadGroupOffsets(
+  db: Knex | Knex.Transaction,
+  group: string,
+): Promise<{ topic: string; partition: number; nextOffset: string }[]> {
+  const result: { rows: { topic: string; partition: number; next_offset: string }[] } = await db.raw(
+    "select topic, partition, next_offset::text as next_offset from consumer_offsets where consumer_group = ? order by topic, partition",
+    [group],
+  );
+  return result.rows.map((row) => ({ topic: row.topic, partition: row.partition, nextOffset: row.next_offset }));
+}
+
+/**
+ * Moves a group's stored offsets back to `targets` (never forward: that would skip events).
+ * A partition without a stored row gets one. Returns the offsets now stored.
+ */
+export async function resetGroupOffsets(
+  db: Knex,
+  group: string,
+  targets: readonly { topic: string; partition: number; offset: string }[],
+): Promise<{ topic: string; partition: number; offset: string }[]> {
+  if (targets.length === 0) return [];
+  return db.transaction(async (trx) => {
+    const result: { rows: { topic: string; partition: number; next_offset: string }[] } = await trx.raw(
+      `insert into consumer_offsets (consumer_group, topic, partition, next_offset)
+       select ?, t.topic, t.partition, t.next_offset from unnest(?::text[], ?::int[], ?::bigint[]) as t(topic, partition, next_offset)
+       on conflict (consumer_group, topic, partition) do update
+         set next_offset = least(consumer_offsets.next_offset, excluded.next_offset), updated_at = now()
+       returning topic, partition, next_offset::text as next_offset`,
+      [group, targets.map((t) => t.topic), targets.map((t) => t.partition), targets.map((t) => t.offset)],
+    );
+    return result.rows.map((row) => ({ topic: row.topic, partition: row.partition, offset: row.next_offset }));
+  });
+}

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { TOPICS, commonEnvShape, envVar, loadEnv } from "@honorarium/shared";
+
+export const counterEnvSchema = z.object({
+  ...commonEnvShape,
+  COUNTER_HTTP_PORT: envVar.port(9464),
+  COUNTER_GROUP_ID: z.string().min(1).default("honorarium-counter"),
+  COUNTER_TOPICS: envVar.csv(`${TOPICS.assignmentConfirmed},${TOPICS.assignmentCancelled}`),
+  COUNTER_THRESHOLD_CROSSED_TOPIC: z.string().min(1).default(TOPICS.thresholdCrossed),
+  COUNTER_MAX_MESSAGE_BYTES: envVar.positiveInt(65_536),
+  COUNTER_PARTITIONS_CONCURRENTLY: envVar.positiveInt(3),
+  COUNTER_MAX_BYTES_PER_PARTITION: envVar.positiveInt(1_048_576),
+  COUNTER_RELAY_BATCH_SIZE: envVar.positiveInt(500),
+  COUNTER_RELAY_POLL_MS: envVar.positiveInt(1000),
+  COUNTER_LIVE_UPDATES: envVar.bool(true),
+  /** How long the group waits for a silent member (e.g. one killed -9) before rebalancing its partitions. */
+  COUNTER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
+  /** Prefixes the Redis live-update channel and stream (keeps concurrent test runs apart); empty in production. */
+  COUNTER_REDIS_KEY_PREFIX: z.string().default(""),
+});
+
+export type CounterConfig = z.infer<typeof counterEnvSchema>;
+
+export function loadCounterConfig(source: Record<string, string | undefined> = process.env): CounterConfig {
+  return loadEnv(counterEnvSchema, source);
+}

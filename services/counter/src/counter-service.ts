@@ -1,0 +1,116 @@
+import type { Logger } from "@honorarium/shared";
+import { TOPICS, deadLetterTopicOf } from "@honorarium/shared/contracts";
+import { createDatabase, databaseIsReachable } from "@honorarium/shared/db";
+import {
+  connectRedisBestEffort,
+  createKafka,
+  createMetricsRegistry,
+  createOpsServer,
+  createRedis,
+  ensureTopics,
+} from "@honorarium/shared/infra";
+import { createCountingConsumer } from "./adapters/kafka/counting-consumer.ts";
+import { createOutboxRelay } from "./adapters/outbox-relay.ts";
+import { createLiveUpdatesPublisher } from "./adapters/redis/live-updates.ts";
+import type { CounterConfig } from "./config.ts";
+import { createCounterMetrics } from "./metrics.ts";
+import { applyPartitionBatch } from "./use-cases/apply-partition-batch.ts";
+import { createCountingHandler } from "./use-cases/counting-handler.ts";
+import type { TopicHandler } from "./use-cases/topic-handler.ts";
+
+/** Which handler applies which topic. A configured topic must end in one of these names. */
+const COUNTING_KINDS = {
+  [TOPICS.assignmentConfirmed]: "confirmed",
+  [TOPICS.assignmentCancelled]: "cancelled",
+} as const;
+
+export function countingKindOfTopic(topic: string): "confirmed" | "cancelled" {
+  for (const [name, kind] of Object.entries(COUNTING_KINDS)) {
+    // Suffix match lets tests (and staging) prefix topic names.
+    if (topic === name || topic.endsWith(`.${name}`) || topic.endsWith(`-${name}`)) return kind;
+  }
+  throw new Error(`COUNTER_TOPICS: no handler for topic ${topic} (known: ${Object.keys(COUNTING_KINDS).join(", ")})`);
+}
+
+export interface CounterService {
+  start(): Promise<{ httpPort: number }>;
+  /** Finishes the batch in hand, leaves the group, flushes the relay, closes everything. */
+  stop(): Promise<void>;
+}
+
+export function createCounterService(config: CounterConfig, logger: Logger): CounterService {
+  const db = createDatabase(config.DATABASE_URL, { poolMax: config.COUNTER_PARTITIONS_CONCURRENTLY * 3 + 2, applicationName: "counter" });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger });
+  const redis = createRedis(config.REDIS_URL, logger, "counter-redis");
+  const registry = createMetricsRegistry("counter");
+  const metrics = createCounterMetrics(registry);
+  const liveUpdates = createLiveUpdatesPublisher(redis, logger, metrics, config.COUNTER_REDIS_KEY_PREFIX);
+  const publishChanges = config.COUNTER_LIVE_UPDATES ? liveUpdates.publish : async () => undefined;
+
+  const handlers = new Map<string, TopicHandler>(
+    config.COUNTER_TOPICS.map((topic) => [
+      topic,
+      createCountingHandler({
+        db,
+        kind: countingKindOfTopic(topic),
+        maxMessageBytes: config.COUNTER_MAX_MESSAGE_BYTES,
+        thresholdCrossedTopic: config.COUNTER_THRESHOLD_CROSSED_TOPIC,
+        publishChanges,
+        onTimings: (timings) => logger.debug({ topic, ...timings }, "batch stages (ms)"),
+      }),
+    ]),
+  );
+  const consumer = createCountingConsumer({
+    kafka,
+    group: config.COUNTER_GROUP_ID,
+    topics: config.COUNTER_TOPICS,
+    partitionsConsumedConcurrently: config.COUNTER_PARTITIONS_CONCURRENTLY,
+    maxBytesPerPartition: config.COUNTER_MAX_BYTES_PER_PARTITION,
+    sessionTimeoutMs: config.COUNTER_SESSION_TIMEOUT_MS,
+    metrics,
+    logger,
+    applyBatch: (batch, heartbeat, acceptGapFrom) =>
+      applyPartitionBatch({ db, group: config.COUNTER_GROUP_ID, handlers, metrics, logger }, batch, heartbeat, acceptGapFrom),
+  });
+  const relay = createOutboxRelay({
+    db,
+    databaseUrl: config.DATABASE_URL,
+    kafka,
+    batchSize: config.COUNTER_RELAY_BATCH_SIZE,
+    pollMs: config.COUNTER_RELAY_POLL_MS,
+    metrics,
+    logger,
+  });
+  const ops = createOpsServer({
+    port: config.COUNTER_HTTP_PORT,
+    registry,
+    logger,
+    readiness: {
+      database: () => databaseIsReachable(db),
+      consumerGroup: async () => consumer.isReady(),
+    },
+  });
+
+  return {
+    async start() {
+      await ensureTopics(kafka, [
+        { topic: config.COUNTER_THRESHOLD_CROSSED_TOPIC },
+        ...config.COUNTER_TOPICS.map((topic) => ({ topic: deadLetterTopicOf(topic) })),
+      ]);
+      if (!(await connectRedisBestEffort(redis))) logger.warn("redis not reachable; live updates wait for it");
+      const { port } = await ops.start();
+      await relay.start();
+      await consumer.start();
+      logger.info({ group: config.COUNTER_GROUP_ID, topics: config.COUNTER_TOPICS, httpPort: port }, "counter started");
+      return { httpPort: port };
+    },
+    async stop() {
+      await consumer.stop();
+      await relay.stop();
+      await ops.stop();
+      await liveUpdates.flush();
+      redis.disconnect();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { createCounterService, type CounterService } from "./counter-service.ts";
+export { loadCounterConfig, type CounterConfig } from "./config.ts";

@@ -1,0 +1,175 @@
+import { DEAD_LETTER_HEADERS, deadLetterTopicOf } from "@honorarium/shared/contracts";
+import type { Knex } from "@honorarium/shared/db";
+import type { Logger } from "@honorarium/shared";
+import { advancePartitionOffset, lockPartitionOffset } from "../adapters/postgres/offsets.ts";
+import { type OutboxMessage, insertOutboxMessages } from "../adapters/postgres/outbox.ts";
+import type { CounterMetrics } from "../metrics.ts";
+import type { HandlerResult, InboundMessage, TopicHandler } from "./topic-handler.ts";
+
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  messages: readonly InboundMessage[];
+}
+
+export type BatchDecision =
+  /** Applied (or already applied): Kafka may move on to `nextOffset`. */
+  | { kind: "committed"; nextOffset: string }
+  /** The batch starts after the stored position: fetch again from `offset`, apply nothing. */
+  | { kind: "seek"; offset: string };
+
+export interface ApplyPartitionBatchDeps {
+  db: Knex;
+  group: string;
+  handlers: ReadonlyMap<string, TopicHandler>;
+  metrics: CounterMetrics;
+  logger: Logger;
+}
+
+/**
+ * DESIGN.md "Exactly-once": one Postgres transaction per topic-partition batch. The stored
+ * offset is the guard: below it is already applied, above it means Kafka ran ahead.
+ * `acceptGapFrom` is the offset we last sought to: when Kafka answers that seek with a
+ * later first offset, the offsets between do not exist (transaction markers, retention).
+ */
+async function applyInTransaction(
+  deps: ApplyPartitionBatchDeps,
+  batch: PartitionBatch,
+  heartbeat: () => Promise<void>,
+  acceptGapFrom: string | undefined,
+  refusedBy: Error | null,
+): Promise<BatchDecision> {
+  const first = batch.messages[0];
+  const last = batch.messages[batch.messages.length - 1];
+  if (first === undefined || last === undefined) throw new Error("applyPartitionBatch needs at least one message");
+  const handler = deps.handlers.get(batch.topic);
+  if (handler === undefined) throw new Error(`no handler for topic ${batch.topic}`);
+  const started = process.hrtime.bigint();
+
+  let afterCommit: (() => Promise<void>) | null = null;
+  // Metrics are recorded after the commit, so a rolled-back (retried) batch is not counted twice.
+  let record = () => {};
+  const decision = await deps.db.transaction(async (trx): Promise<BatchDecision> => {
+    const nextOffset = BigInt(await lockPartitionOffset(trx, deps.group, batch.topic, batch.partition, first.offset));
+    if (BigInt(first.offset) > nextOffset && acceptGapFrom !== nextOffset.toString()) {
+      return { kind: "seek", offset: nextOffset.toString() };
+    }
+    const fresh = batch.messages.filter((message) => BigInt(message.offset) >= nextOffset);
+    const skipped = batch.messages.length - fresh.length;
+    record = () => deps.metrics.skipped.inc({ topic: batch.topic }, skipped);
+    if (fresh.length === 0) return { kind: "committed", nextOffset: nextOffset.toString() };
+
+    const result: HandlerResult =
+      refusedBy === null
+        ? await handler.apply(trx, fresh, heartbeat)
+        : {
+            deadLetters: fresh.map((message) => ({
+              offset: message.offset,
+              errorCode: "rejected",
+              reason: refusalReason(refusedBy),
+            })),
+            outcomes: { rejected: fresh.length },
+            afterCommit: null,
+          };
+    if (result.deadLetters.length > 0) {
+      const byOffset = new Map(fresh.map((message) => [message.offset, message]));
+      const failedAt = new Date().toISOString();
+      const rows: OutboxMessage[] = result.deadLetters.map((letter) => {
+        const original = byOffset.get(letter.offset);
+        return {
+          kind: "dead_letter",
+          topic: deadLetterTopicOf(batch.topic),
+          key: original?.key?.toString("utf8") ?? null,
+          payload: original?.value ?? null,
+          headers: {
+            ...original?.headers,
+            [DEAD_LETTER_HEADERS.reason]: letter.reason,
+            [DEAD_LETTER_HEADERS.errorCode]: letter.errorCode,
+            [DEAD_LETTER_HEADERS.sourceTopic]: batch.topic,
+            [DEAD_LETTER_HEADERS.sourcePartition]: String(batch.partition),
+            [DEAD_LETTER_HEADERS.sourceOffset]: letter.offset,
+            [DEAD_LETTER_HEADERS.failedAt]: failedAt,
+          },
+          eventId: null,
+        };
+      });
+      await insertOutboxMessages(trx, rows);
+    }
+    const newNext = (BigInt(last.offset) + 1n).toString();
+    await advancePartitionOffset(trx, deps.group, batch.topic, batch.partition, newNext);
+    record = () => {
+      deps.metrics.skipped.inc({ topic: batch.topic }, skipped);
+      for (const letter of result.deadLetters) deps.metrics.deadLetters.inc({ topic: batch.topic, code: letter.errorCode });
+      for (const [outcome, count] of Object.entries(result.outcomes)) deps.metrics.events.inc({ topic: batch.topic, outcome }, count);
+      deps.metrics.batchSize.observe({ topic: batch.topic }, fresh.length);
+    };
+    afterCommit = result.afterCommit;
+    return { kind: "committed", nextOffset: newNext };
+  });
+
+  if (decision.kind === "seek") {
+    deps.metrics.seeks.inc({ topic: batch.topic });
+    deps.logger.warn(
+      { topic: batch.topic, partition: batch.partition, batchFirstOffset: first.offset, storedOffset: decision.offset },
+      "batch starts after the stored offset; seeking back",
+    );
+    return decision;
+  }
+  record();
+  deps.metrics.batchSeconds.observe({ topic: batch.topic }, Number(process.hrtime.bigint() - started) / 1e9);
+  const publish = afterCommit as (() => Promise<void>) | null;
+  if (publish !== null) await publish();
+  return decision;
+}
+
+/** The database's words without the statement knex puts in front of them (ids only, no payload). */
+function refusalReason(error: Error): string {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  const message = error.message.split(" - ").at(-1) ?? error.message;
+  return `the database refused the event (${code ?? "?"}${constraint === undefined ? "" : ` ${constraint}`}): ${message}`.slice(0, 500);
+}
+
+/** A Postgres data exception (class 22) or constraint violation (class 23): the input's fault, not the system's. */
+function isDataError(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
+}
+
+/**
+ * DESIGN.md "Exactly-once", see applyInTransaction. When the database refuses a batch because of
+ * its data (an event valid by schema but not storable), the messages are applied one at a time
+ * and the refused one is dead-lettered, so one bad event never blocks its partition.
+ */
+export async function applyPartitionBatch(
+  deps: ApplyPartitionBatchDeps,
+  batch: PartitionBatch,
+  heartbeat: () => Promise<void>,
+  acceptGapFrom: string | undefined,
+): Promise<BatchDecision> {
+  try {
+    return await applyInTransaction(deps, batch, heartbeat, acceptGapFrom, null);
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    deps.logger.warn(
+      { err: error.message, topic: batch.topic, partition: batch.partition },
+      "batch refused; applying it one event at a time",
+    );
+  }
+  let decision: BatchDecision | undefined;
+  let gap = acceptGapFrom;
+  for (const message of batch.messages) {
+    const single = { ...batch, messages: [message] };
+    try {
+      decision = await applyInTransaction(deps, single, heartbeat, gap, null);
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      decision = await applyInTransaction(deps, single, heartbeat, gap, error);
+    }
+    if (decision.kind === "seek") return decision;
+    // Offsets missing inside a fetched batch are real gaps (compaction, transaction markers).
+    gap = (BigInt(message.offset) + 1n).toString();
+    await heartbeat();
+  }
+  if (decision === undefined) throw new Error("applyPartitionBatch needs at least one message");
+  return decision;
+}

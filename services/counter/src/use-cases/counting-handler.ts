@@ -1,0 +1,109 @@
+import { randomUUID } from "node:crypto";
+import { assignmentCancelledSchema, assignmentConfirmedSchema } from "@honorarium/shared/contracts";
+import { type Knex, loadActiveTiers, loadTimeZones } from "@honorarium/shared/db";
+import { type CountingEvent, type MentorChange, countYearsNeeded, planCountingBatch } from "../domain/counting-plan.ts";
+import { decodeMessage } from "../domain/decode.ts";
+import { thresholdCrossedEventOf } from "../domain/threshold-crossed-event.ts";
+import { lockMentors, loadLedger, loadMonthCounts, writeCountingPlan } from "../adapters/postgres/counting-store.ts";
+import type { DeadLetter, HandlerResult, TopicHandler } from "./topic-handler.ts";
+
+export interface CountingHandlerOptions {
+  /** Reads configuration (time zones, tiers) beside the batch's transaction, in parallel with it. */
+  db: Knex;
+  kind: CountingEvent["kind"];
+  maxMessageBytes: number;
+  thresholdCrossedTopic: string;
+  /** Publishes changed counts after the commit (best effort). */
+  publishChanges: (changes: MentorChange[]) => Promise<void>;
+  newId?: () => string;
+  /** Receives per-stage timings (ms) of each batch, for debug logs. */
+  onTimings?: (timings: Record<string, number>) => void;
+}
+
+/** assignment.confirmed.v1 / assignment.cancelled.v1: ledger, counters, crossings, review flags, outbox. */
+export function createCountingHandler(options: CountingHandlerOptions): TopicHandler {
+  const newId = options.newId ?? randomUUID;
+  return {
+    async apply(trx, messages, heartbeat): Promise<HandlerResult> {
+      const timings: Record<string, number> = { messages: messages.length };
+      let mark = performance.now();
+      const lap = (stage: string) => {
+        const now = performance.now();
+        timings[stage] = Math.round((now - mark) * 10) / 10;
+        mark = now;
+      };
+      const deadLetters: DeadLetter[] = [];
+      const events: CountingEvent[] = [];
+      for (const message of messages) {
+        if (options.kind === "confirmed") {
+          const decoded = decodeMessage(message.value, assignmentConfirmedSchema, options.maxMessageBytes);
+          if (decoded.ok) events.push({ kind: "confirmed", offset: message.offset, event: decoded.event });
+          else deadLetters.push({ offset: message.offset, errorCode: decoded.errorCode, reason: decoded.reason });
+        } else {
+          const decoded = decodeMessage(message.value, assignmentCancelledSchema, options.maxMessageBytes);
+          if (decoded.ok) events.push({ kind: "cancelled", offset: message.offset, event: decoded.event });
+          else deadLetters.push({ offset: message.offset, errorCode: decoded.errorCode, reason: decoded.reason });
+        }
+      }
+      if (events.length === 0) return { deadLetters, outcomes: {}, afterCommit: null };
+      lap("decode");
+
+      // Configuration is read committed on other connections while the transaction locks and
+      // reads the ledger: two round trips fewer on the batch's critical path.
+      const organizationIds = [...new Set(events.map(({ event }) => event.organizationId))];
+      const configuration = Promise.all([
+        loadTimeZones(options.db, organizationIds),
+        options.kind === "confirmed" ? loadActiveTiers(options.db, organizationIds) : Promise.resolve(new Map()),
+      ]);
+      configuration.catch(() => undefined);
+      await lockMentors(
+        trx,
+        events.map(({ event }) => ({ organizationId: event.organizationId, peerMentorId: event.peerMentorId })),
+      );
+      lap("lock");
+      const ledger = await loadLedger(
+        trx,
+        events.map(({ event }) => ({ assignmentId: event.assignmentId, peerMentorId: event.peerMentorId })),
+      );
+      lap("loadLedger");
+      const [timeZones, tiersByOrganization] = await configuration;
+      lap("loadConfig");
+      const monthCounts = await loadMonthCounts(trx, countYearsNeeded(events, ledger, timeZones));
+      lap("loadCounts");
+      const plan = planCountingBatch({ ledger, monthCounts, tiersByOrganization, timeZones }, events, newId);
+      lap("plan");
+      await heartbeat();
+
+      for (const rejection of plan.rejections)
+        deadLetters.push({ offset: rejection.offset, errorCode: "rejected", reason: rejection.reason });
+      const inserted = await writeCountingPlan(trx, plan, (crossings) =>
+        crossings.map((crossing) => {
+          const event = thresholdCrossedEventOf(crossing);
+          return {
+            recordId: crossing.recordId,
+            topic: options.thresholdCrossedTopic,
+            key: crossing.peerMentorId,
+            payload: JSON.stringify(event),
+            headers: { "content-type": "application/json" },
+            eventId: event.eventId,
+          };
+        }),
+      );
+      lap("write");
+      options.onTimings?.(timings);
+
+      const insertedIds = new Set(inserted.map((crossing) => crossing.recordId));
+      const changes = plan.mentorChanges.map((change) => ({
+        ...change,
+        crossedRecordIds: change.crossedRecordIds.filter((id) => insertedIds.has(id)),
+      }));
+      const outcomes: Record<string, number> = {};
+      for (const { outcome } of plan.outcomes) outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      return {
+        deadLetters,
+        outcomes,
+        afterCommit: changes.length === 0 ? null : () => options.publishChanges(changes),
+      };
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from "node:crypto";
+import type { Kafka, Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@honorarium/shared/testing";
+import {
+  type CounterTopics,
+  confirmed,
+  connectProducer,
+  counterEnv,
+  createCounterTopics,
+  createKafkaFor,
+  monthCount,
+  produceJson,
+  startInProcessCounter,
+  uniqueCounterTopics,
+  waitCaughtUp,
+} from "./support.ts";
+
+async function metricValue(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+}
+
+describe("counter: Postgres offsets are the guard, Kafka's committed offset only a hint", () => {
+  const services = inject("testServices");
+  let database: TestDatabase;
+  let kafka: Kafka;
+  let producer: Producer;
+  let topics: CounterTopics;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(services.databaseUrl);
+    kafka = createKafkaFor(services);
+    topics = uniqueCounterTopics("offsets");
+    await createCounterTopics(kafka, topics, 1);
+    producer = await connectProducer(kafka);
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await database?.drop();
+  });
+
+  it("seeks back when a batch starts above the stored offset, and re-applying what it finds changes nothing", async () => {
+    const ids = { org: randomUUID(), scope: null, mentor: randomUUID(), coordinator: randomUUID() };
+    const env = counterEnv(services, database.url, topics);
+    const first = startInProcessCounter(env).service;
+    await first.start();
+    await produceJson(
+      producer,
+      topics.confirmed,
+      [1, 2, 3, 4].map((day) => confirmed(ids, `2026-05-0${day}T10:00:00Z`)),
+    );
+    await waitCaughtUp(kafka, database.db, topics.group, [topics.confirmed]);
+    await first.stop();
+    expect(await monthCount(database.db, ids, "2026-05")).toBe(4);
+
+    // Postgres falls behind Kafka's committed offset (as after restoring a backup).
+    await database.db("consumer_offsets").where({ consumer_group: topics.group, topic: topics.confirmed }).update({ next_offset: 1 });
+    await produceJson(producer, topics.confirmed, [confirmed(ids, "2026-05-09T10:00:00Z")]);
+
+    const second = startInProcessCounter(env).service;
+    const { httpPort } = await second.start();
+    try {
+      await waitCaughtUp(kafka, database.db, topics.group, [topics.confirmed]);
+      expect(await monthCount(database.db, ids, "2026-05")).toBe(5);
+      expect(await metricValue(httpPort, "counter_seeks_total")).toBeGreaterThanOrEqual(1);
+      // Offsets 1..3 were applied again: all duplicates in the ledger, only offset 4 counted.
+      expect(await metricValue(httpPort, "counter_events_total")).toBe(4);
+      const ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+      expect(ready.status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status).toBe(200);
+    } finally {
+      await second.stop();
+    }
+  });
+});
