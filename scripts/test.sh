@@ -13,7 +13,8 @@ started=$SECONDS
 log "typecheck"
 tsc -b --noEmit
 log "lint"
-biome check .
+eslint .
+prettier --check .
 log "unit and integration tests"
 mkdir -p .run
 status=0

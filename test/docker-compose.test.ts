@@ -40,25 +40,31 @@ describe("docker-compose.yml", () => {
     expect(services.migrate?.depends_on?.postgres?.condition).toBe("service_healthy");
   });
 
-  it.each(Object.entries(APPLICATIONS))("%s is built from the one Dockerfile, health-checked, published and wired", (name, { entry, port }) => {
-    const service = services[name];
-    expect(service?.build).toBe(".");
-    expect(service?.command).toContain(entry);
-    expect(service?.ports).toContain(`${port}:${port}`);
-    expect(service?.healthcheck?.test.join(" ")).toContain(`127.0.0.1:${port}/healthz`);
-    expect(service?.depends_on?.migrate?.condition).toBe("service_completed_successfully");
-    for (const [dependency, { condition }] of Object.entries(service?.depends_on ?? {})) {
-      if (dependency !== "migrate") expect(condition).toBe("service_healthy");
-    }
-  });
+  it.each(Object.entries(APPLICATIONS))(
+    "%s is built from the one Dockerfile, health-checked, published and wired",
+    (name, { entry, port }) => {
+      const service = services[name];
+      expect(service?.build).toBe(".");
+      expect(service?.command).toContain(entry);
+      expect(service?.ports).toContain(`${port}:${port}`);
+      expect(service?.healthcheck?.test.join(" ")).toContain(`127.0.0.1:${port}/healthz`);
+      expect(service?.depends_on?.migrate?.condition).toBe("service_completed_successfully");
+      for (const [dependency, { condition }] of Object.entries(service?.depends_on ?? {})) {
+        if (dependency !== "migrate") expect(condition).toBe("service_healthy");
+      }
+    },
+  );
 
-  it.each(Object.entries(APPLICATIONS))("sets every variable %s requires (its own config loader accepts the compose environment)", async (name, { loader }) => {
-    const module = (await import(`@honorarium/${name}/config`)) as Record<string, (env: Record<string, string>) => unknown>;
-    const load = module[loader];
-    expect(load).toBeTypeOf("function");
-    const environment = Object.fromEntries(Object.entries(services[name]?.environment ?? {}).map(([key, value]) => [key, String(value)]));
-    expect(() => load?.(environment)).not.toThrow();
-  });
+  it.each(Object.entries(APPLICATIONS))(
+    "sets every variable %s requires (its own config loader accepts the compose environment)",
+    async (name, { loader }) => {
+      const module = (await import(`@honorarium/${name}/config`)) as Record<string, (env: Record<string, string>) => unknown>;
+      const load = module[loader];
+      expect(load).toBeTypeOf("function");
+      const environment = Object.fromEntries(Object.entries(services[name]?.environment ?? {}).map(([key, value]) => [key, String(value)]));
+      expect(() => load?.(environment)).not.toThrow();
+    },
+  );
 
   it("would be caught leaving out a required variable", async () => {
     const { loadQueryApiConfig } = await import("@honorarium/query-api/config");

@@ -3,6 +3,7 @@ import {
   COUNTS_CHANGED_CHANNEL,
   COUNTS_CHANGED_STREAM,
   COUNTS_CHANGED_STREAM_MAXLEN,
+  COUNTS_CHANGED_STREAM_FIELD,
   type CountsChanged,
 } from "@honorarium/shared/contracts";
 import { createLogger } from "@honorarium/shared";
@@ -39,7 +40,7 @@ async function publishChange(change: Omit<CountsChanged, "id" | "at">): Promise<
     "~",
     String(COUNTS_CHANGED_STREAM_MAXLEN),
     "*",
-    "data",
+    COUNTS_CHANGED_STREAM_FIELD,
     JSON.stringify(message),
   );
   if (id === null) throw new Error("xadd returned no id");

@@ -11,6 +11,8 @@ import { uuidSchema } from "./common.ts";
 export const COUNTS_CHANGED_CHANNEL = "honorarium:counts-changed:v1";
 export const COUNTS_CHANGED_STREAM = "honorarium:counts-changed-stream:v1";
 export const COUNTS_CHANGED_STREAM_MAXLEN = 10_000;
+/** Each stream entry has this one field, holding the message as JSON (without its id: the entry id is the id). */
+export const COUNTS_CHANGED_STREAM_FIELD = "message";
 
 export const countsChangedSchema = z.object({
   /** The Redis stream entry id (e.g. "1732380000000-0"); absent only if the XADD failed. */

@@ -20,8 +20,7 @@ import { localCalendarKeys } from "./local-calendar.ts";
  */
 
 export type CountingEvent =
-  | { kind: "confirmed"; offset: string; event: AssignmentConfirmed }
-  | { kind: "cancelled"; offset: string; event: AssignmentCancelled };
+  { kind: "confirmed"; offset: string; event: AssignmentConfirmed } | { kind: "cancelled"; offset: string; event: AssignmentCancelled };
 
 export type LedgerState = "counted" | "cancelled" | "tombstone";
 

@@ -26,10 +26,7 @@ export function retryDelayMs(attempt: number, random: () => number = Math.random
 export type AttemptOutcome = "delivered" | "retryable_error" | "permanent_error" | "skipped";
 
 export type NextJobState =
-  | { status: "delivered" }
-  | { status: "skipped" }
-  | { status: "failed" }
-  | { status: "pending"; retryInMs: number };
+  { status: "delivered" } | { status: "skipped" } | { status: "failed" } | { status: "pending"; retryInMs: number };
 
 /** What happens to a job after attempt number `attempt` ended with `outcome`. */
 export function nextJobState(

@@ -7,9 +7,7 @@ import { forbidden } from "./errors.ts";
  * a peer mentor sees only their own rows.
  */
 export type Visibility =
-  | { kind: "organization" }
-  | { kind: "scopes"; scopeIds: readonly string[] }
-  | { kind: "self"; peerMentorId: string };
+  { kind: "organization" } | { kind: "scopes"; scopeIds: readonly string[] } | { kind: "self"; peerMentorId: string };
 
 export function isAdmin(caller: Caller): boolean {
   return caller.roles.includes("org_admin") || caller.roles.includes("global_admin");

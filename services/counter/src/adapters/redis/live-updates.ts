@@ -2,15 +2,13 @@ import type { Redis } from "ioredis";
 import {
   COUNTS_CHANGED_CHANNEL,
   COUNTS_CHANGED_STREAM,
+  COUNTS_CHANGED_STREAM_FIELD,
   COUNTS_CHANGED_STREAM_MAXLEN,
   type CountsChanged,
 } from "@honorarium/shared/contracts";
 import type { Logger } from "@honorarium/shared";
 import type { MentorChange } from "../../domain/counting-plan.ts";
 import type { CounterMetrics } from "../../metrics.ts";
-
-/** The stream entry's single field holding the JSON message (without its own id). */
-export const COUNTS_CHANGED_STREAM_FIELD = "message";
 
 /** Batches waiting for Redis beyond this are dropped (and counted): Redis must never hold counting back. */
 const MAX_QUEUED_BATCHES = 100;

@@ -68,26 +68,22 @@ export function createPostgresBufdirRepository(db: Knex): IBufdirRepository {
           confirmedAssignments: total.confirmed,
           activityDays: [...daysByMonth.values()].reduce((sum, days) => sum + days, 0),
         },
-        ...scopeRows.map(
-          (r): ActivityRow => ({
-            level: "scope",
-            scopeId: r.scope_id,
-            monthKey: null,
-            activePeerMentors: r.mentors,
-            confirmedAssignments: r.confirmed,
-            activityDays: daysByScope.get(r.scope_id) ?? 0,
-          }),
-        ),
-        ...monthRows.map(
-          (r): ActivityRow => ({
-            level: "month",
-            scopeId: null,
-            monthKey: r.month_key,
-            activePeerMentors: r.mentors,
-            confirmedAssignments: r.confirmed,
-            activityDays: daysByMonth.get(r.month_key) ?? 0,
-          }),
-        ),
+        ...scopeRows.map((r): ActivityRow => ({
+          level: "scope",
+          scopeId: r.scope_id,
+          monthKey: null,
+          activePeerMentors: r.mentors,
+          confirmedAssignments: r.confirmed,
+          activityDays: daysByScope.get(r.scope_id) ?? 0,
+        })),
+        ...monthRows.map((r): ActivityRow => ({
+          level: "month",
+          scopeId: null,
+          monthKey: r.month_key,
+          activePeerMentors: r.mentors,
+          confirmedAssignments: r.confirmed,
+          activityDays: daysByMonth.get(r.month_key) ?? 0,
+        })),
       ];
       return { rows, cancelledAssignments: Number(cancelled?.n ?? 0) };
     },
@@ -115,18 +111,16 @@ export function createPostgresBufdirRepository(db: Knex): IBufdirRepository {
           group by 1, 2, 3, 4`,
         [organizationId, year],
       );
-      return result.rows.map(
-        (row): TierRow => ({
-          tierName: row.tier_name,
-          thresholdLevel: row.threshold_level,
-          thresholdCount: row.threshold_count,
-          currency: row.currency.trim(),
-          crossings: row.crossings,
-          honorariumTotal: money(row.honorarium_total),
-          paidTotal: money(row.paid_total),
-          cancelledCrossings: row.cancelled_crossings,
-        }),
-      );
+      return result.rows.map((row): TierRow => ({
+        tierName: row.tier_name,
+        thresholdLevel: row.threshold_level,
+        thresholdCount: row.threshold_count,
+        currency: row.currency.trim(),
+        crossings: row.crossings,
+        honorariumTotal: money(row.honorarium_total),
+        paidTotal: money(row.paid_total),
+        cancelledCrossings: row.cancelled_crossings,
+      }));
     },
   };
 }

@@ -159,19 +159,17 @@ export function createPostgresConfigsRepository(db: Knex): IConfigsRepository {
           { column: "id", order: "desc" },
         ])
         .limit(limit);
-      return rows.map(
-        (row): AuditLogEntry => ({
-          id: row.id,
-          configId: row.config_id,
-          action: row.action,
-          actorId: row.actor_id,
-          actorRoles: row.actor_roles,
-          occurredAt: isoRequired(row.occurred_at),
-          before: row.before,
-          after: row.after,
-          overrideReason: row.override_reason,
-        }),
-      );
+      return rows.map((row): AuditLogEntry => ({
+        id: row.id,
+        configId: row.config_id,
+        action: row.action,
+        actorId: row.actor_id,
+        actorRoles: row.actor_roles,
+        occurredAt: isoRequired(row.occurred_at),
+        before: row.before,
+        after: row.after,
+        overrideReason: row.override_reason,
+      }));
     },
   };
 }

@@ -32,18 +32,16 @@ export function createPostgresNotificationsRepository(db: Knex): INotificationsR
         .whereNull("read_at")
         .first();
       return {
-        items: rows.map(
-          (row): InAppNotification => ({
-            id: row.id,
-            kind: row.kind,
-            title: row.title,
-            body: row.body,
-            deepLink: row.deep_link,
-            data: row.data,
-            createdAt: isoRequired(row.created_at),
-            readAt: iso(row.read_at),
-          }),
-        ),
+        items: rows.map((row): InAppNotification => ({
+          id: row.id,
+          kind: row.kind,
+          title: row.title,
+          body: row.body,
+          deepLink: row.deep_link,
+          data: row.data,
+          createdAt: isoRequired(row.created_at),
+          readAt: iso(row.read_at),
+        })),
         unreadCount: Number(unread?.n ?? 0),
       };
     },
@@ -94,22 +92,20 @@ export function createPostgresNotificationsRepository(db: Knex): INotificationsR
         failed_at: Date | null;
         created_at: Date;
       }[] = await query.orderBy([{ column: "j.failed_at", order: "desc" }, { column: "j.id" }]).limit(limit);
-      return rows.map(
-        (row): FailedNotificationJob => ({
-          id: row.id,
-          eventId: row.event_id,
-          kind: row.kind,
-          recordId: row.record_id,
-          recipientId: row.recipient_id,
-          recipientRole: row.recipient_role,
-          channel: row.channel,
-          attemptCount: row.attempt_count,
-          // Errors are the notifier's own summaries (status codes, timeouts); cut to keep responses small.
-          lastError: row.last_error === null ? null : row.last_error.slice(0, 500),
-          failedAt: iso(row.failed_at),
-          createdAt: isoRequired(row.created_at),
-        }),
-      );
+      return rows.map((row): FailedNotificationJob => ({
+        id: row.id,
+        eventId: row.event_id,
+        kind: row.kind,
+        recordId: row.record_id,
+        recipientId: row.recipient_id,
+        recipientRole: row.recipient_role,
+        channel: row.channel,
+        attemptCount: row.attempt_count,
+        // Errors are the notifier's own summaries (status codes, timeouts); cut to keep responses small.
+        lastError: row.last_error === null ? null : row.last_error.slice(0, 500),
+        failedAt: iso(row.failed_at),
+        createdAt: isoRequired(row.created_at),
+      }));
     },
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { COUNTS_CHANGED_STREAM_FIELD } from "@honorarium/shared/contracts";
 import { compareStreamIds, isStreamId, parseStreamEntry } from "./counts-changed-feed.ts";
 
 const message = {
@@ -11,14 +12,13 @@ const message = {
 };
 
 describe("counts-changed stream entries", () => {
-  it("reads a JSON field layout and a field-per-property layout, with the entry id", () => {
-    expect(parseStreamEntry("1-0", ["data", JSON.stringify(message)])).toEqual({ ...message, id: "1-0" });
-    const flat = Object.entries(message).flatMap(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]);
-    expect(parseStreamEntry("2-5", flat)).toEqual({ ...message, id: "2-5" });
+  it("reads the contract's JSON field, with the entry id as the id", () => {
+    expect(parseStreamEntry("1-0", [COUNTS_CHANGED_STREAM_FIELD, JSON.stringify(message)])).toEqual({ ...message, id: "1-0" });
   });
   it("skips entries that are not the contract", () => {
-    expect(parseStreamEntry("3-0", ["data", "{not json"])).toBeUndefined();
-    expect(parseStreamEntry("3-0", ["data", JSON.stringify({ ...message, organizationId: "x" })])).toBeUndefined();
+    expect(parseStreamEntry("3-0", [COUNTS_CHANGED_STREAM_FIELD, "{not json"])).toBeUndefined();
+    expect(parseStreamEntry("3-0", [COUNTS_CHANGED_STREAM_FIELD, JSON.stringify({ ...message, organizationId: "x" })])).toBeUndefined();
+    expect(parseStreamEntry("3-0", ["data", JSON.stringify(message)])).toBeUndefined();
   });
   it("orders ids numerically, not as text", () => {
     expect(compareStreamIds("9-0", "10-0")).toBe(-1);

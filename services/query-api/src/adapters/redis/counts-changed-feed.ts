@@ -1,4 +1,10 @@
-import { COUNTS_CHANGED_CHANNEL, COUNTS_CHANGED_STREAM, type CountsChanged, countsChangedSchema } from "@honorarium/shared/contracts";
+import {
+  COUNTS_CHANGED_CHANNEL,
+  COUNTS_CHANGED_STREAM,
+  COUNTS_CHANGED_STREAM_FIELD,
+  type CountsChanged,
+  countsChangedSchema,
+} from "@honorarium/shared/contracts";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { withTimeout } from "./with-timeout.ts";
@@ -41,26 +47,13 @@ function tryJson(text: string): unknown {
   }
 }
 
-/**
- * A stream entry as a message. The contract fixes the message, not the field layout, so both
- * layouts are read: one JSON field (data/message/payload) or one field per property.
- */
+/** A stream entry as a message: its one COUNTS_CHANGED_STREAM_FIELD holds the JSON; the entry id is the id. */
 export function parseStreamEntry(id: string, fields: readonly string[]): CountsChanged | undefined {
-  const record: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] as string] = fields[i + 1];
-  const wrapped = record.data ?? record.message ?? record.payload ?? record.json;
-  const candidate: Record<string, unknown> =
-    typeof wrapped === "string"
-      ? (() => {
-          const parsed = tryJson(wrapped);
-          return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
-        })()
-      : Object.fromEntries(
-          Object.entries(record).map(([key, value]) => [
-            key,
-            typeof value === "string" && /^[[{]|^null$/.test(value) ? tryJson(value) : value,
-          ]),
-        );
+  const index = fields.indexOf(COUNTS_CHANGED_STREAM_FIELD);
+  const text = index >= 0 && index % 2 === 0 ? fields[index + 1] : undefined;
+  if (text === undefined) return undefined;
+  const candidate = tryJson(text);
+  if (typeof candidate !== "object" || candidate === null) return undefined;
   const parsed = countsChangedSchema.safeParse({ ...candidate, id });
   return parsed.success ? parsed.data : undefined;
 }
