@@ -79,7 +79,7 @@ async function play(): Promise<void> {
       await producer.confirmed(event);
       await pause();
     }
-    say("Ola's second assignment is cancelled; a third and fourth are confirmed (Ola reaches 3: office honorarium)");
+    say("Ola's first assignment is cancelled (back to 1); three more are confirmed: Ola reaches 3, the office honorarium");
     await producer.cancelled({
       eventId: randomUUID(),
       assignmentId: first.assignmentId,

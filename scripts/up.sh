@@ -23,7 +23,6 @@ export NOTIFIER_HTTP_PORT="${NOTIFIER_HTTP_PORT:-9465}"
 export DEMO_WEBHOOK_PORT="${DEMO_WEBHOOK_PORT:-9470}"
 # The demo's webhook receiver listens on loopback, which the notifier refuses unless allowed.
 export NOTIFIER_WEBHOOK_ALLOW_HOSTS="${NOTIFIER_WEBHOOK_ALLOW_HOSTS:-127.0.0.1}"
-export NOTIFIER_DEEP_LINK_BASE_URL="${NOTIFIER_DEEP_LINK_BASE_URL:-http://localhost:3000}"
 export LOG_LEVEL="${LOG_LEVEL:-info}"
 
 for port in "$QUERY_API_PORT" "$COUNTER_HTTP_PORT" "$NOTIFIER_HTTP_PORT" "$DEMO_WEBHOOK_PORT"; do

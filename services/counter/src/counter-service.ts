@@ -93,9 +93,10 @@ export function createCounterService(config: CounterConfig, logger: Logger): Cou
 
   return {
     async start() {
+      // Input topics too: a counter that starts before the upstream's first event must not fail to subscribe.
       await ensureTopics(kafka, [
         { topic: config.COUNTER_THRESHOLD_CROSSED_TOPIC },
-        ...config.COUNTER_TOPICS.map((topic) => ({ topic: deadLetterTopicOf(topic) })),
+        ...config.COUNTER_TOPICS.flatMap((topic) => [{ topic }, { topic: deadLetterTopicOf(topic) }]),
       ]);
       if (!(await connectRedisBestEffort(redis))) logger.warn("redis not reachable; live updates wait for it");
       const { port } = await ops.start();

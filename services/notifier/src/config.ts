@@ -20,7 +20,7 @@ export const notifierEnvSchema = z
     NOTIFIER_CONSUMER_GROUP: z.string().min(1).default("notifier"),
     NOTIFIER_TOPIC_PARTITIONS: envVar.positiveInt(3),
     NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
-    NOTIFIER_DEEP_LINK_BASE_URL: envVar.url("http://localhost:5173"),
+    NOTIFIER_DEEP_LINK_BASE_URL: envVar.url("http://localhost:3000"),
     NOTIFIER_WEBHOOK_ALLOW_HOSTS: optionalCsv,
     NOTIFIER_VAPID_PUBLIC_KEY: z.string().min(1).optional(),
     NOTIFIER_VAPID_PRIVATE_KEY: z.string().min(1).optional(),

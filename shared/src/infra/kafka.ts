@@ -18,6 +18,9 @@ const PINO_LEVEL: Record<number, "error" | "warn" | "info" | "debug"> = {
 
 /** A KafkaJS client whose logs go through pino. */
 export function createKafka(options: KafkaFactoryOptions): Kafka {
+  // Every producer here uses KafkaJS 2's default (murmur2, Java-compatible) partitioner on purpose;
+  // its once-per-process notice about the v1 → v2 change is noise in every service's log.
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
   const kafkaLogger = options.logger.child({ component: "kafkajs" });
   return new Kafka({
     clientId: options.clientId,
