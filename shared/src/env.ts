@@ -51,6 +51,17 @@ export const envVar = {
       .default(fallback ? "true" : "false")
       .transform((value) => value === "true" || value === "1" || value === "yes"),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  /** Comma-separated host names, lowercased (host names are case-insensitive); empty when unset. */
+  hosts: () =>
+    z
+      .string()
+      .default("")
+      .transform((value) =>
+        value
+          .split(",")
+          .map((item) => item.trim().toLowerCase())
+          .filter((item) => item.length > 0),
+      ),
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 };
 

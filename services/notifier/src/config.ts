@@ -1,17 +1,6 @@
 import { z } from "zod";
 import { TOPICS, commonEnvShape, envVar, loadEnv } from "@honorarium/shared";
 
-/** Optional comma-separated list; unset means empty. */
-const optionalCsv = z
-  .string()
-  .default("")
-  .transform((value) =>
-    value
-      .split(",")
-      .map((item) => item.trim().toLowerCase())
-      .filter((item) => item.length > 0),
-  );
-
 export const notifierEnvSchema = z
   .object({
     ...commonEnvShape,
@@ -21,7 +10,7 @@ export const notifierEnvSchema = z
     NOTIFIER_TOPIC_PARTITIONS: envVar.positiveInt(3),
     NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
     NOTIFIER_DEEP_LINK_BASE_URL: envVar.url("http://localhost:3000"),
-    NOTIFIER_WEBHOOK_ALLOW_HOSTS: optionalCsv,
+    NOTIFIER_WEBHOOK_ALLOW_HOSTS: envVar.hosts(),
     NOTIFIER_VAPID_PUBLIC_KEY: z.string().min(1).optional(),
     NOTIFIER_VAPID_PRIVATE_KEY: z.string().min(1).optional(),
     NOTIFIER_VAPID_SUBJECT: z

@@ -1,16 +1,6 @@
 import { commonEnvShape, envVar, loadEnv } from "@honorarium/shared";
 import { z } from "zod";
 
-const optionalCsv = z
-  .string()
-  .default("")
-  .transform((value) =>
-    value
-      .split(",")
-      .map((item) => item.trim().toLowerCase())
-      .filter((item) => item.length > 0),
-  );
-
 export const queryApiEnvSchema = z
   .object({
     ...commonEnvShape,
@@ -29,7 +19,7 @@ export const queryApiEnvSchema = z
     /** Prefix of every Redis key this service writes (cache, versions, rate limits). */
     QUERY_API_REDIS_PREFIX: z.string().min(1).default("query-api"),
     /** Hosts a webhook URL may name over plain http or on a private address (tests: 127.0.0.1). */
-    QUERY_API_WEBHOOK_ALLOW_HOSTS: optionalCsv,
+    QUERY_API_WEBHOOK_ALLOW_HOSTS: envVar.hosts(),
     /** Share of the tax-free limit from which a mentor is "near" it. */
     QUERY_API_TAX_NEAR_RATIO: z.coerce.number().gt(0).lte(1).default(0.8),
   })
