@@ -18,7 +18,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
 import { createTestDatabase, uniqueName } from "@honorarium/shared/testing";
-import { thresholdCrossedEventId, type ThresholdCrossed } from "@honorarium/shared/contracts";
+import { freshThresholdCrossed, type ThresholdCrossed } from "@honorarium/shared/contracts";
 import { Webhook } from "standardwebhooks";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
@@ -39,27 +39,7 @@ function percentile(sorted: number[], p: number): number {
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 function crossing(organizationId: string): ThresholdCrossed {
-  const recordId = randomUUID();
-  return {
-    eventId: thresholdCrossedEventId(recordId),
-    recordId,
-    organizationId,
-    scopeId: null,
-    peerMentorId: randomUUID(),
-    coordinatorId: randomUUID(),
-    tierName: "Kontorhonorar",
-    thresholdLevel: "office_honorarium",
-    thresholdCount: 3,
-    honorariumAmount: "500.00",
-    currency: "NOK",
-    periodType: "calendar_year",
-    periodKey: "2026",
-    fiscalYear: 2026,
-    assignmentCount: 3,
-    triggerAssignmentId: randomUUID(),
-    reachedAt: new Date().toISOString(),
-    notifyMentor: false,
-  };
+  return freshThresholdCrossed({ organizationId, reachedAt: new Date().toISOString() });
 }
 
 /** The receiver: records the first receipt time of each eventId; acknowledges with 204. */

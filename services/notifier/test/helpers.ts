@@ -1,11 +1,11 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import type { Kafka } from "kafkajs";
 import webpush from "web-push";
 import type { Knex } from "@honorarium/shared/db";
-import { type ThresholdCrossed, thresholdCrossedEventId } from "@honorarium/shared/contracts";
+import { freshThresholdCrossed, type ThresholdCrossed } from "@honorarium/shared/contracts";
 import type { TestServices } from "@honorarium/shared/testing";
 import { uniqueName } from "@honorarium/shared/testing";
 import type { NotifierConfig } from "../src/config.ts";
@@ -221,30 +221,7 @@ export function envFromConfig(config: NotifierConfig): Record<string, string> {
 }
 
 /** A valid crossing with fresh ids; eventId derived from recordId as the counter does. */
-export function makeCrossing(overrides: Partial<ThresholdCrossed> = {}): ThresholdCrossed {
-  const recordId = overrides.recordId ?? randomUUID();
-  return {
-    eventId: thresholdCrossedEventId(recordId),
-    recordId,
-    organizationId: randomUUID(),
-    scopeId: null,
-    peerMentorId: randomUUID(),
-    coordinatorId: randomUUID(),
-    tierName: "Kontorhonorar",
-    thresholdLevel: "office_honorarium",
-    thresholdCount: 3,
-    honorariumAmount: "500.00",
-    currency: "NOK",
-    periodType: "calendar_year",
-    periodKey: "2026",
-    fiscalYear: 2026,
-    assignmentCount: 3,
-    triggerAssignmentId: randomUUID(),
-    reachedAt: "2026-03-14T09:30:00+01:00",
-    notifyMentor: false,
-    ...overrides,
-  };
-}
+export const makeCrossing = freshThresholdCrossed;
 
 export async function publish(kafka: Kafka, topic: string, messages: { key: string; value: string | Buffer | null }[]): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

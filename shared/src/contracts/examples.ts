@@ -1,4 +1,6 @@
 import type { AssignmentCancelled, AssignmentConfirmed, AssignmentDelivery } from "./assignment-events.ts";
+import { randomUUID } from "node:crypto";
+import { thresholdCrossedEventId } from "./event-ids.ts";
 import type { ThresholdCrossed } from "./threshold-crossed.ts";
 
 /** Example messages, one per topic: documentation that the tests keep honest. */
@@ -53,3 +55,20 @@ export const EXAMPLE_THRESHOLD_CROSSED: ThresholdCrossed = {
   reachedAt: EXAMPLE_ASSIGNMENT_CONFIRMED.confirmedAt,
   notifyMentor: true,
 };
+
+/** A valid crossing with fresh ids (eventId derived from recordId, as the counter does), for tests and benchmarks. */
+export function freshThresholdCrossed(overrides: Partial<ThresholdCrossed> = {}): ThresholdCrossed {
+  const recordId = overrides.recordId ?? randomUUID();
+  return {
+    ...EXAMPLE_THRESHOLD_CROSSED,
+    organizationId: randomUUID(),
+    scopeId: null,
+    peerMentorId: randomUUID(),
+    coordinatorId: randomUUID(),
+    triggerAssignmentId: randomUUID(),
+    notifyMentor: false,
+    ...overrides,
+    recordId,
+    eventId: thresholdCrossedEventId(recordId),
+  };
+}

@@ -12,18 +12,9 @@ import type { AttemptOutcome, NextJobState } from "../../domain/retry-policy.ts"
 type Db = Knex | Knex.Transaction;
 
 /** A job as a dispatcher worker holds it after claiming (attemptNumber is this attempt's). */
-export interface ClaimedJob {
+export interface ClaimedJob extends PlannedJob {
   id: string;
-  eventId: string;
-  kind: NotificationKind;
-  recordId: string | null;
-  organizationId: string;
-  recipientId: string;
-  recipientRole: RecipientRole;
-  channel: Channel;
-  content: NotificationContent;
   attemptNumber: number;
-  sourceRecordedAt: Date | null;
   createdAt: Date;
 }
 
