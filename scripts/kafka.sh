@@ -50,11 +50,14 @@ write_config() {
 
 format_storage() {
   [ -f "$DATA_DIR/meta.properties" ] && return 0
-  [ -f "$CLUSTER_ID_FILE" ] || java -cp "$LIB_DIR/*" org.apache.kafka.common.Uuid 2>/dev/null > "$CLUSTER_ID_FILE" \
-    || node -e 'const b=require("crypto").randomBytes(16);process.stdout.write(b.toString("base64url"))' > "$CLUSTER_ID_FILE"
+  # Kafka's own generator: a random base64url id may start with "-", which the tool would read as an option.
+  if [ ! -s "$CLUSTER_ID_FILE" ]; then
+    java -cp "$LIB_DIR/*" -Dlog4j2.configurationFile="$ROOT_DIR/infra/kafka/log4j2.properties" \
+      kafka.tools.StorageTool random-uuid > "$CLUSTER_ID_FILE" 2>>"$LOG_FILE" || die "could not generate a cluster id; see $LOG_FILE"
+  fi
   log "formatting KRaft storage in $DATA_DIR"
   java -cp "$LIB_DIR/*" -Dlog4j2.configurationFile="$ROOT_DIR/infra/kafka/log4j2.properties" \
-    kafka.tools.StorageTool format -t "$(cat "$CLUSTER_ID_FILE")" -c "$CONFIG_FILE" -g >>"$LOG_FILE" 2>&1 \
+    kafka.tools.StorageTool format --cluster-id="$(tr -d '[:space:]' < "$CLUSTER_ID_FILE")" --config "$CONFIG_FILE" --ignore-formatted >>"$LOG_FILE" 2>&1 \
     || die "formatting storage failed; see $LOG_FILE"
 }
 
