@@ -5,7 +5,7 @@ export const counterEnvSchema = z.object({
   ...commonEnvShape,
   COUNTER_HTTP_PORT: envVar.port(9464),
   COUNTER_GROUP_ID: z.string().min(1).default("honorarium-counter"),
-  COUNTER_TOPICS: envVar.csv(`${TOPICS.assignmentConfirmed},${TOPICS.assignmentCancelled}`),
+  COUNTER_TOPICS: envVar.csv(`${TOPICS.assignmentConfirmed},${TOPICS.assignmentCancelled},${TOPICS.assignmentDelivery}`),
   COUNTER_THRESHOLD_CROSSED_TOPIC: z.string().min(1).default(TOPICS.thresholdCrossed),
   COUNTER_MAX_MESSAGE_BYTES: envVar.positiveInt(65_536),
   COUNTER_PARTITIONS_CONCURRENTLY: envVar.positiveInt(3),

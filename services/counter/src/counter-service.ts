@@ -16,20 +16,24 @@ import type { CounterConfig } from "./config.ts";
 import { createCounterMetrics } from "./metrics.ts";
 import { applyPartitionBatch } from "./use-cases/apply-partition-batch.ts";
 import { createCountingHandler } from "./use-cases/counting-handler.ts";
+import { createDeliveryHandler } from "./use-cases/delivery-handler.ts";
 import type { TopicHandler } from "./use-cases/topic-handler.ts";
 
 /** Which handler applies which topic. A configured topic must end in one of these names. */
-const COUNTING_KINDS = {
+const HANDLER_KINDS = {
   [TOPICS.assignmentConfirmed]: "confirmed",
   [TOPICS.assignmentCancelled]: "cancelled",
+  [TOPICS.assignmentDelivery]: "delivery",
 } as const;
 
-export function countingKindOfTopic(topic: string): "confirmed" | "cancelled" {
-  for (const [name, kind] of Object.entries(COUNTING_KINDS)) {
+export type HandlerKind = (typeof HANDLER_KINDS)[keyof typeof HANDLER_KINDS];
+
+export function handlerKindOfTopic(topic: string): HandlerKind {
+  for (const [name, kind] of Object.entries(HANDLER_KINDS)) {
     // Suffix match lets tests (and staging) prefix topic names.
     if (topic === name || topic.endsWith(`.${name}`) || topic.endsWith(`-${name}`)) return kind;
   }
-  throw new Error(`COUNTER_TOPICS: no handler for topic ${topic} (known: ${Object.keys(COUNTING_KINDS).join(", ")})`);
+  throw new Error(`COUNTER_TOPICS: no handler for topic ${topic} (known: ${Object.keys(HANDLER_KINDS).join(", ")})`);
 }
 
 export interface CounterService {
@@ -47,19 +51,19 @@ export function createCounterService(config: CounterConfig, logger: Logger): Cou
   const liveUpdates = createLiveUpdatesPublisher(redis, logger, metrics, config.COUNTER_REDIS_KEY_PREFIX);
   const publishChanges = config.COUNTER_LIVE_UPDATES ? liveUpdates.publish : async () => undefined;
 
-  const handlers = new Map<string, TopicHandler>(
-    config.COUNTER_TOPICS.map((topic) => [
-      topic,
-      createCountingHandler({
-        db,
-        kind: countingKindOfTopic(topic),
-        maxMessageBytes: config.COUNTER_MAX_MESSAGE_BYTES,
-        thresholdCrossedTopic: config.COUNTER_THRESHOLD_CROSSED_TOPIC,
-        publishChanges,
-        onTimings: (timings) => logger.debug({ topic, ...timings }, "batch stages (ms)"),
-      }),
-    ]),
-  );
+  const handlerOf = (topic: string): TopicHandler => {
+    const kind = handlerKindOfTopic(topic);
+    if (kind === "delivery") return createDeliveryHandler({ maxMessageBytes: config.COUNTER_MAX_MESSAGE_BYTES });
+    return createCountingHandler({
+      db,
+      kind,
+      maxMessageBytes: config.COUNTER_MAX_MESSAGE_BYTES,
+      thresholdCrossedTopic: config.COUNTER_THRESHOLD_CROSSED_TOPIC,
+      publishChanges,
+      onTimings: (timings) => logger.debug({ topic, ...timings }, "batch stages (ms)"),
+    });
+  };
+  const handlers = new Map<string, TopicHandler>(config.COUNTER_TOPICS.map((topic) => [topic, handlerOf(topic)]));
   const consumer = createCountingConsumer({
     kafka,
     group: config.COUNTER_GROUP_ID,

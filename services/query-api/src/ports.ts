@@ -191,6 +191,48 @@ export interface IWebhooksRepository {
   hasSecret(organizationId: string): Promise<boolean>;
 }
 
+/** An assignment's delivery to a peer mentor (spec 004), as the counter records it. */
+export interface DeliveryRecord {
+  id: string;
+  assignmentId: string;
+  peerMentorId: string;
+  organizationId: string;
+  coordinatorId: string;
+  status: "pending" | "delivered" | "opened" | "read_confirmed" | "expired";
+  deliveredAt: string | null;
+  openedAt: string | null;
+  readConfirmedAt: string | null;
+  expiresAt: string | null;
+  /** `YYYY-H1|H2` in the organization's time zone. */
+  accountingPeriod: string;
+  /** The mentor's count of deliveries in the period at this delivery; an early indicator, not the honorarium. */
+  deliverySequenceNumber: number;
+  honorariumTier: "none" | "tier_1" | "tier_2";
+  readReceiptRequired: boolean;
+  deliveryMethod: "push" | "in_app" | "sms" | "email";
+  reminderCount: number;
+  reminderSentAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeliveryFilter {
+  peerMentorId: string | undefined;
+  /** Not opened yet. */
+  unread: boolean;
+  /** Overdue for a reminder: status delivered, not opened, delivered before this instant. */
+  deliveredBefore: Date | undefined;
+}
+
+export interface IDeliveriesRepository {
+  /** Newest first. */
+  list(
+    organizationId: string,
+    filter: DeliveryFilter,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: DeliveryRecord[]; total: number }>;
+}
+
 export interface Repositories {
   organizations: IOrganizationsRepository;
   counts: ICountsRepository;
@@ -200,4 +242,5 @@ export interface Repositories {
   notifications: INotificationsRepository;
   pushSubscriptions: IPushSubscriptionsRepository;
   webhooks: IWebhooksRepository;
+  deliveries: IDeliveriesRepository;
 }

@@ -51,6 +51,8 @@ const admins = (role: Role, target: Target) => (role === "org_admin" && target !
 const staffInScope = (role: Role, target: Target) => admins(role, target) || (role === "coordinator" && target === "own");
 const staffInOrg = (role: Role, target: Target) => admins(role, target) || (role === "coordinator" && target !== "otherOrg");
 const mentorData = (role: Role, target: Target) => staffInScope(role, target) || (role === "peer_mentor" && target === "own");
+/** Deliveries carry no scope: staff see every mentor of their organization, a peer mentor themself. */
+const mentorInOrg = (role: Role, target: Target) => staffInOrg(role, target) || (role === "peer_mentor" && target === "own");
 
 interface Case {
   procedure: string;
@@ -234,6 +236,18 @@ const CASES: Case[] = [
     targets: ORGS,
     allowed: admins,
     call: (c, t) => c.webhooks.disable.mutate({ organizationId: where(t).organizationId }),
+  },
+  {
+    procedure: "deliveries.list",
+    targets: ORGS,
+    allowed: staffInOrg,
+    call: (c, t) => c.deliveries.list.query({ organizationId: where(t).organizationId, unread: true }),
+  },
+  {
+    procedure: "deliveries.forMentor",
+    targets: ALL,
+    allowed: mentorInOrg,
+    call: (c, t) => c.deliveries.forMentor.query({ organizationId: where(t).organizationId, peerMentorId: where(t).peerMentorId }),
   },
 ];
 

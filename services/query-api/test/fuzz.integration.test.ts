@@ -202,6 +202,8 @@ describe("fuzz: never a 500", () => {
         "counts.dashboard",
         "counts.forMentor",
         "counts.onChange",
+        "deliveries.forMentor",
+        "deliveries.list",
         "milestones.history",
         "notifications.failed",
         "notifications.list",

@@ -2,6 +2,7 @@ import { router } from "../server/trpc.ts";
 import { bufdirRouter } from "./bufdir/bufdir.router.ts";
 import { configsRouter } from "./configs/configs.router.ts";
 import { countsRouter } from "./counts/counts.router.ts";
+import { deliveriesRouter } from "./deliveries/deliveries.router.ts";
 import { milestonesRouter } from "./milestones/milestones.router.ts";
 import { notificationsRouter } from "./notifications/notifications.router.ts";
 import { paymentsRouter } from "./payments/payments.router.ts";
@@ -20,6 +21,7 @@ export const appRouter = router({
   notifications: notificationsRouter,
   push: pushRouter,
   webhooks: webhooksRouter,
+  deliveries: deliveriesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -6,6 +6,7 @@ import * as assignmentDeliveries from "./004_assignment_deliveries.ts";
 import * as auditLogs from "./005_audit_logs.ts";
 import * as counterDeadLetterDedupe from "./006_counter_dead_letter_dedupe.ts";
 import * as bufdirActivityDays from "./014_bufdir_activity_days.ts";
+import * as assignmentDeliveryLookups from "./020_assignment_delivery_lookups.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -21,4 +22,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["005_audit_logs", auditLogs],
   ["006_counter_dead_letter_dedupe", counterDeadLetterDedupe],
   ["014_bufdir_activity_days", bufdirActivityDays],
+  ["020_assignment_delivery_lookups", assignmentDeliveryLookups],
 ];

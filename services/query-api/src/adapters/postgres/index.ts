@@ -3,6 +3,7 @@ import type { Repositories } from "../../ports.ts";
 import { createPostgresBufdirRepository } from "./bufdir-repository.ts";
 import { createPostgresConfigsRepository } from "./configs-repository.ts";
 import { createPostgresCountsRepository } from "./counts-repository.ts";
+import { createPostgresDeliveriesRepository } from "./deliveries-repository.ts";
 import { createPostgresNotificationsRepository, createPostgresPushSubscriptionsRepository } from "./notifications-repository.ts";
 import { createPostgresOrganizationsRepository } from "./organizations-repository.ts";
 import { createPostgresRecordsRepository } from "./records-repository.ts";
@@ -18,5 +19,6 @@ export function createPostgresRepositories(db: Knex): Repositories {
     notifications: createPostgresNotificationsRepository(db),
     pushSubscriptions: createPostgresPushSubscriptionsRepository(db),
     webhooks: createPostgresWebhooksRepository(db),
+    deliveries: createPostgresDeliveriesRepository(db),
   };
 }
