@@ -300,6 +300,40 @@ describe("counter: counting semantics against Kafka, Postgres and Redis", () => 
     ]);
   });
 
+  it("judges a late event by the version of a configuration in effect at its confirmedAt, after the version was retired", async () => {
+    const org = randomUUID();
+    const cutOver = "2026-04-01T00:00:00Z";
+    // The query API retires a version by ending its window and deactivating it, then inserts the successor.
+    const old = await insertTier(database.db, { organizationId: org, name: "Old rate", thresholdCount: 3, amount: "300.00", tierOrder: 1 });
+    await database.db("threshold_configs").where({ id: old }).update({ is_active: false, effective_until: cutOver });
+    await insertTier(database.db, {
+      organizationId: org,
+      name: "New rate",
+      thresholdCount: 3,
+      amount: "450.00",
+      tierOrder: 1,
+      effectiveFrom: cutOver,
+    });
+    const late = newIds(org);
+    await confirmAll([1, 2, 3].map((d) => confirmed(late, `2026-03-0${d}T09:00:00Z`)));
+    const current = newIds(org);
+    await confirmAll([1, 2, 3].map((d) => confirmed(current, `2026-04-0${d}T09:00:00Z`)));
+    expect((await records(late)).map((r) => [r.tier_name, r.honorarium_rate])).toEqual([["Old rate", "300.00"]]);
+    expect((await records(current)).map((r) => [r.tier_name, r.honorarium_rate])).toEqual([["New rate", "450.00"]]);
+  });
+
+  it("treats ids that differ only in letter case as one id", async () => {
+    const ids = newIds();
+    await insertBlindeforbundetTiers(database.db, ids.org);
+    const upper = (event: ReturnType<typeof confirmed>) =>
+      Object.fromEntries(Object.entries(event).map(([k, v]) => [k, k.endsWith("Id") && typeof v === "string" ? v.toUpperCase() : v]));
+    const first = confirmed(ids, "2026-05-01T09:00:00Z");
+    await confirmAll([first, confirmed(ids, "2026-05-02T09:00:00Z")]);
+    await confirmAll([upper(first) as typeof first, upper(confirmed(ids, "2026-05-03T09:00:00Z")) as typeof first]);
+    expect(await monthCount(database.db, ids, "2026-05")).toBe(3);
+    expect((await records(ids)).map((r) => r.threshold_assignment_number)).toEqual([3]);
+  });
+
   it("two organizations with different tiers (calendar year per RK; half years) and one with none", async () => {
     const blind = randomUUID();
     await insertBlindeforbundetTiers(database.db, blind);

@@ -143,6 +143,8 @@ describe("business rules", () => {
     });
     const { config } = await admin.configs.deactivate.mutate({ id: used.config.id });
     expect(config.isActive).toBe(false);
+    // It keeps applying to assignments confirmed before now (late events), and to none after.
+    expect(config.effectiveUntil).toBe(NOW.toISOString());
     const all = await admin.configs.list.query({ includeInactive: true });
     expect(all.configs.find((c) => c.id === used.config.id)?.isActive).toBe(false);
     expect(await database.db("honorarium_records").where({ id: record }).first()).toMatchObject({ threshold_config_id: used.config.id });
@@ -190,6 +192,10 @@ describe("business rules", () => {
     });
     // The crossing keeps its rate.
     expect((await database.db("honorarium_records").where({ organization_id: org }).first()).honorarium_rate).toBe("500.00");
+    // tier_order is the tier's identity across versions (crossings are unique per tier): it cannot move.
+    const moved = await errorOf(admin.configs.update.mutate({ id: updated.config.id, changes: { tierOrder: 7 } }));
+    expect(moved.data?.code).toBe("CONFLICT");
+    expect(moved.data?.rule).toBe("tier_identity_across_versions");
     // A config that has not taken effect and was never used is edited in place.
     const future = await admin.configs.create.mutate({
       ...valid,

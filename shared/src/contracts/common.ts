@@ -1,6 +1,10 @@
 import { z } from "zod";
 
-export const uuidSchema = z.uuid();
+/**
+ * A UUID, lower-cased on parse: Postgres returns uuids in lower case, and every id is a map key
+ * somewhere (counts, tiers, locks), so "ABC…" and "abc…" must be one id (Swift's uuidString is upper case).
+ */
+export const uuidSchema = z.uuid().overwrite((value) => value.toLowerCase());
 /** ISO-8601 with an explicit offset (`Z` or `+01:00`): a bare local time is ambiguous. */
 export const instantSchema = z.iso.datetime({ offset: true });
 /** A decimal amount as a string, never a float: money is exact. */

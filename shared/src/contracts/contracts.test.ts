@@ -41,6 +41,13 @@ describe("event contracts", () => {
     }
   });
 
+  it("lower-case every id, so one id is one map key whatever case the producer writes", () => {
+    const upper = Object.fromEntries(
+      Object.entries(EXAMPLE_ASSIGNMENT_CONFIRMED).map(([key, value]) => [key, key.endsWith("Id") && typeof value === "string" ? value.toUpperCase() : value]),
+    );
+    expect(assignmentConfirmedSchema.parse(upper)).toEqual(EXAMPLE_ASSIGNMENT_CONFIRMED);
+  });
+
   it("allow a null scope (the whole organization) but not an absent one", () => {
     expect(assignmentConfirmedSchema.safeParse({ ...EXAMPLE_ASSIGNMENT_CONFIRMED, scopeId: null }).success).toBe(true);
     const { scopeId: _omitted, ...noScope } = EXAMPLE_ASSIGNMENT_CONFIRMED;

@@ -38,14 +38,20 @@ export function tierFromRow(row: ThresholdConfigRow): ThresholdTier {
   };
 }
 
-/** Every active threshold tier of the given organizations, by organization id. */
-export async function loadActiveTiers(
+/**
+ * The threshold tiers that can apply to an event of the given organizations, by organization id:
+ * the active ones and the retired versions that keep their window (effective_until set), for
+ * events confirmed before a change (see tiersEffectiveAt).
+ */
+export async function loadTiersForEvaluation(
   db: Knex | Knex.Transaction,
   organizationIds: readonly string[],
 ): Promise<Map<string, ThresholdTier[]>> {
   const byOrganization = new Map<string, ThresholdTier[]>(organizationIds.map((id) => [id, []]));
   if (organizationIds.length === 0) return byOrganization;
-  const rows: ThresholdConfigRow[] = await db("threshold_configs").whereIn("organization_id", organizationIds).andWhere("is_active", true);
+  const rows: ThresholdConfigRow[] = await db("threshold_configs")
+    .whereIn("organization_id", organizationIds)
+    .andWhere((where) => where.where("is_active", true).orWhereNotNull("effective_until"));
   for (const row of rows) byOrganization.get(row.organization_id)?.push(tierFromRow(row));
   return byOrganization;
 }

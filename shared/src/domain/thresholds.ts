@@ -24,12 +24,20 @@ function byProgression(a: ThresholdTier, b: ThresholdTier): number {
   return a.thresholdCount - b.thresholdCount || a.tierOrder - b.tierOrder;
 }
 
-/** Tiers that apply at `instant`: active, effective_from <= instant < effective_until. Sorted by count. */
+/**
+ * Tiers that apply at `instant`: effective_from <= instant < effective_until. A configuration that
+ * was changed or deactivated keeps its window (effective_until = when it was retired), so a late
+ * event confirmed before the change is judged by the tiers of its time. An inactive configuration
+ * without an end never applies. Sorted by count.
+ */
 export function tiersEffectiveAt(tiers: readonly ThresholdTier[], instant: Date): ThresholdTier[] {
   const t = instant.getTime();
   return tiers
     .filter(
-      (tier) => tier.isActive && tier.effectiveFrom.getTime() <= t && (tier.effectiveUntil === null || t < tier.effectiveUntil.getTime()),
+      (tier) =>
+        (tier.isActive || tier.effectiveUntil !== null) &&
+        tier.effectiveFrom.getTime() <= t &&
+        (tier.effectiveUntil === null || t < tier.effectiveUntil.getTime()),
     )
     .sort(byProgression);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { assignmentCancelledSchema, assignmentConfirmedSchema } from "@honorarium/shared/contracts";
-import { type Knex, loadActiveTiers, loadTimeZones } from "@honorarium/shared/db";
+import { type Knex, loadTiersForEvaluation, loadTimeZones } from "@honorarium/shared/db";
 import { type CountingEvent, type MentorChange, countYearsNeeded, planCountingBatch } from "../domain/counting-plan.ts";
 import { decodeMessage } from "../domain/decode.ts";
 import { thresholdCrossedEventOf } from "../domain/threshold-crossed-event.ts";
@@ -53,7 +53,7 @@ export function createCountingHandler(options: CountingHandlerOptions): TopicHan
       const organizationIds = [...new Set(events.map(({ event }) => event.organizationId))];
       const configuration = Promise.all([
         loadTimeZones(options.db, organizationIds),
-        options.kind === "confirmed" ? loadActiveTiers(options.db, organizationIds) : Promise.resolve(new Map()),
+        options.kind === "confirmed" ? loadTiersForEvaluation(options.db, organizationIds) : Promise.resolve(new Map()),
       ]);
       configuration.catch(() => undefined);
       await lockMentors(

@@ -58,10 +58,14 @@ export function createCountingConsumer(options: CountingConsumerOptions): Counti
       });
       const running = consumer;
       running.on(running.events.GROUP_JOIN, (event) => {
+        // A (re)join or restart forgets pending seeks; a marker left from before would make the
+        // next batch look like the answer to a seek and its gap be accepted. Seek again instead.
+        soughtTo.clear();
         ready = true;
         logger.info({ memberAssignment: event.payload.memberAssignment }, "joined the consumer group");
       });
       running.on(running.events.CRASH, (event) => {
+        soughtTo.clear();
         ready = false;
         logger.error({ err: event.payload.error, restart: event.payload.restart }, "consumer crashed");
       });

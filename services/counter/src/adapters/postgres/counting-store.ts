@@ -8,22 +8,21 @@ import { countKey, ledgerKey } from "../../domain/counting-plan.ts";
  */
 
 /**
- * Transaction-scoped advisory locks per (organization, mentor), taken in one statement in a
- * fixed order, so concurrent batches (confirmations and cancellations arrive on different
- * topics; two members overlap during a rebalance) never interleave on one mentor or deadlock.
+ * Transaction-scoped advisory locks per mentor, taken in one statement in a fixed order, so
+ * concurrent batches (confirmations and cancellations arrive on different topics; two members
+ * overlap during a rebalance) never interleave on one mentor or deadlock. Keyed by the mentor
+ * alone, not (organization, mentor): the ledger's key is (assignment, mentor), and two events for
+ * one assignment that name different organizations must still be serialised to be caught.
  * The row-share table lock makes a reconcile repair (exclusive lock) wait for running batches.
  */
-export async function lockMentors(
-  trx: Knex.Transaction,
-  mentors: readonly { organizationId: string; peerMentorId: string }[],
-): Promise<void> {
+export async function lockMentors(trx: Knex.Transaction, mentors: readonly { peerMentorId: string }[]): Promise<void> {
   await trx.raw("lock table mentor_month_counts in row share mode");
   if (mentors.length === 0) return;
   await trx.raw(
     `select pg_advisory_xact_lock(h) from (
-       select distinct hashtextextended(o || '/' || m, 0) as h from unnest(?::text[], ?::text[]) as u(o, m)
+       select distinct hashtextextended(m, 0) as h from unnest(?::text[]) as u(m)
      ) locks order by h`,
-    [mentors.map((m) => m.organizationId), mentors.map((m) => m.peerMentorId)],
+    [mentors.map((m) => m.peerMentorId)],
   );
 }
 

@@ -4,7 +4,7 @@ import { type DeliveryWrite, type StoredDelivery, deliveryKey, periodCountKey } 
 
 /**
  * Set-based reads and writes of assignment_deliveries (spec 004); one statement each, whatever the
- * batch size. Callers hold the per-(organization, mentor) advisory locks (lockMentors) for the whole
+ * batch size. Callers hold the per-mentor advisory locks (lockMentors) for the whole
  * transaction, so the period counts they read stay exact until they commit.
  */
 

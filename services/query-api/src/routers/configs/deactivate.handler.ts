@@ -12,7 +12,12 @@ export async function deactivateConfigHandler({ ctx, input }: HandlerOptions<Dea
     const existing = await tx.find(input.id);
     if (existing === undefined) throw notFound(`no threshold configuration ${input.id} in this organization`);
     checkCanDeactivate(existing, await tx.list(false));
-    const deactivated = await tx.update(existing.id, { isActive: false });
+    // Changes affect future evaluations only: a configuration already in effect keeps applying to
+    // assignments confirmed before now (late events), so it ends now rather than vanishing.
+    const now = ctx.deps.now();
+    const inEffect = new Date(existing.effectiveFrom).getTime() < now.getTime();
+    const endsBefore = existing.effectiveUntil !== null && new Date(existing.effectiveUntil).getTime() <= now.getTime();
+    const deactivated = await tx.update(existing.id, { isActive: false, ...(inEffect && !endsBefore ? { effectiveUntil: now } : {}) });
     await tx.audit({ action: "deactivate", configId: existing.id, before: existing, after: deactivated, overrideReason: null });
     return deactivated;
   });

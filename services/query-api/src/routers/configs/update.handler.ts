@@ -44,6 +44,17 @@ export async function updateConfigHandler({ ctx, input }: HandlerOptions<UpdateC
       });
     const inEffect = new Date(existing.effectiveFrom).getTime() <= now.getTime();
     const versioned = inEffect || (await tx.isUsed(existing.id));
+    // tier_order is the tier's identity across versions (crossing records are unique per tier and
+    // period): a new version with another tier_order could record the same tier twice.
+    if (versioned && changes.tierOrder !== undefined && changes.tierOrder !== existing.tierOrder) {
+      throw new DomainError(
+        "conflict",
+        "a configuration in effect or in use keeps its tier_order; create a new configuration for a new tier",
+        {
+          rule: "tier_identity_across_versions",
+        },
+      );
+    }
     const base = asNew(existing);
     const merged: NewThresholdConfig = {
       ...base,
