@@ -12,6 +12,8 @@ export const counterEnvSchema = z.object({
   COUNTER_MAX_BYTES_PER_PARTITION: envVar.positiveInt(1_048_576),
   COUNTER_RELAY_BATCH_SIZE: envVar.positiveInt(500),
   COUNTER_RELAY_POLL_MS: envVar.positiveInt(1000),
+  /** Failed publishes of one outbox row (too large, topic missing) before it is parked for a person. */
+  COUNTER_RELAY_MAX_ATTEMPTS: envVar.positiveInt(10),
   COUNTER_LIVE_UPDATES: envVar.bool(true),
   /** How long the group waits for a silent member (e.g. one killed -9) before rebalancing its partitions. */
   COUNTER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),

@@ -82,6 +82,7 @@ export function createCounterService(config: CounterConfig, logger: Logger): Cou
     kafka,
     batchSize: config.COUNTER_RELAY_BATCH_SIZE,
     pollMs: config.COUNTER_RELAY_POLL_MS,
+    maxAttempts: config.COUNTER_RELAY_MAX_ATTEMPTS,
     metrics,
     logger,
   });

@@ -13,6 +13,10 @@ export interface CounterMetrics {
   lag: Gauge<"topic" | "partition">;
   outboxBacklog: Gauge;
   outboxPublished: Counter<"kind">;
+  /** Outbox rows not published because of the row itself (too large, topic missing). */
+  outboxPublishFailures: Counter<"kind">;
+  /** Outbox rows parked after the maximum publish attempts (need a person). */
+  outboxParked: Counter<"kind">;
   liveUpdateFailures: Counter;
 }
 
@@ -64,6 +68,18 @@ export function createCounterMetrics(registry: Registry): CounterMetrics {
       registers: [registry],
     }),
     outboxBacklog: new Gauge({ name: "counter_outbox_backlog", help: "Outbox rows not yet published", registers: [registry] }),
+    outboxPublishFailures: new Counter({
+      name: "counter_outbox_publish_failures_total",
+      help: "Outbox rows not published because of the row itself (too large, topic missing)",
+      labelNames: ["kind"],
+      registers: [registry],
+    }),
+    outboxParked: new Counter({
+      name: "counter_outbox_parked_total",
+      help: "Outbox rows parked after the maximum publish attempts",
+      labelNames: ["kind"],
+      registers: [registry],
+    }),
     outboxPublished: new Counter({
       name: "counter_outbox_published_total",
       help: "Outbox rows published",

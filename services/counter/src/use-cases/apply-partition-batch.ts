@@ -79,10 +79,12 @@ async function applyInTransaction(
         return {
           kind: "dead_letter",
           topic: deadLetterTopicOf(batch.topic),
-          key: original?.key?.toString("utf8") ?? null,
+          // insertOutboxMessages makes key and headers storable (NUL, non-UTF-8); the payload is bytea, kept as is.
+          key: original?.key ?? null,
           payload: original?.value ?? null,
           headers: {
-            ...original?.headers,
+            // The refusal path keeps only its own headers: nothing copied may fail the insert a second time.
+            ...(refusedBy === null ? original?.headers : undefined),
             [DEAD_LETTER_HEADERS.reason]: letter.reason,
             [DEAD_LETTER_HEADERS.errorCode]: letter.errorCode,
             [DEAD_LETTER_HEADERS.sourceTopic]: batch.topic,

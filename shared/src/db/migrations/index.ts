@@ -7,6 +7,7 @@ import * as auditLogs from "./005_audit_logs.ts";
 import * as counterDeadLetterDedupe from "./006_counter_dead_letter_dedupe.ts";
 import * as bufdirActivityDays from "./014_bufdir_activity_days.ts";
 import * as assignmentDeliveryLookups from "./020_assignment_delivery_lookups.ts";
+import * as outboxParking from "./021_outbox_parking.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -23,4 +24,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["006_counter_dead_letter_dedupe", counterDeadLetterDedupe],
   ["014_bufdir_activity_days", bufdirActivityDays],
   ["020_assignment_delivery_lookups", assignmentDeliveryLookups],
+  ["021_outbox_parking", outboxParking],
 ];
