@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 const UNIT = ["shared/src/**/*.test.ts", "services/*/src/**/*.test.ts", "test/**/*.test.ts"];
-const INTEGRATION = ["shared/test/**/*.integration.test.ts", "services/*/test/**/*.integration.test.ts"];
+const INTEGRATION = ["shared/test/**/*.integration.test.ts", "services/*/test/**/*.integration.test.ts", "test/**/*.integration.test.ts"];
 const EXCLUDED = ["**/node_modules/**", "**/dist/**", "**/*.integration.test.ts"];
 // Pure time logic runs again under other host zones to prove it never reads the host's.
 const ZONE_SENSITIVE = ["shared/src/domain/**/*.test.ts", "services/*/src/domain/**/*.test.ts"];

@@ -1,0 +1,110 @@
+/** What the full run and the short CI test share: seeding, message bytes, the services' specs. */
+import { createServer } from "node:net";
+import type pg from "pg";
+import type { ServiceSpec } from "./services.ts";
+import type { OrgSpec, StreamItem } from "./workload.ts";
+
+/** Organization settings, tiers (effective since 2020) and a webhook per organization; returns the webhook secrets. */
+export async function seedOrganizations(db: pg.Pool | pg.Client, orgs: readonly OrgSpec[], webhookUrl: string): Promise<string[]> {
+  const secrets: string[] = [];
+  for (const [i, org] of orgs.entries()) {
+    await db.query("insert into organization_settings (organization_id, time_zone) values ($1, $2)", [org.id, org.timeZone]);
+    for (const tier of org.tiers) {
+      await db.query(
+        `insert into threshold_configs (organization_id, name, threshold_count, honorarium_amount, currency, period_type, tier_order,
+           threshold_level, is_cumulative, effective_from, notification_enabled, created_by)
+         values ($1, $2, $3, $4, 'NOK', $5, $6, $7, $8, '2020-01-01T00:00:00+01:00', true, $9)`,
+        [org.id, tier.name, tier.count, tier.amount, tier.periodType, tier.order, tier.level, tier.cumulative, org.adminId],
+      );
+    }
+    const secret = `whsec_${Buffer.alloc(32, 11 + i).toString("base64")}`;
+    secrets.push(secret);
+    await db.query("insert into organization_webhooks (organization_id, url, secret, enabled) values ($1, $2, $3, true)", [
+      org.id,
+      `${webhookUrl}/${org.key}`,
+      secret,
+    ]);
+  }
+  return secrets;
+}
+
+export function messageOf(item: StreamItem): { key: string; value: string } {
+  if (item.kind === "poison") return { key: item.key, value: item.value };
+  return { key: item.event.peerMentorId, value: JSON.stringify(item.event) };
+}
+
+export interface PipelineEnv {
+  databaseUrl: string;
+  redisUrl: string;
+  kafkaBrokers: string;
+  jwtSecret: string;
+  ports: { counter: number; notifier: number; api: number };
+  /** Extra variables per service (topic prefixes, group ids, Redis prefixes for a shared broker). */
+  extra?: { counter?: Record<string, string>; notifier?: Record<string, string>; api?: Record<string, string> };
+}
+
+export function serviceSpecs(env: PipelineEnv): ServiceSpec[] {
+  const common = { DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, KAFKA_BROKERS: env.kafkaBrokers, LOG_LEVEL: "warn" };
+  return [
+    {
+      name: "counter",
+      entry: "services/counter/src/main.ts",
+      nodeFlags: ["--max-old-space-size=192", "--max-semi-space-size=16"],
+      port: env.ports.counter,
+      // A SIGKILLed member leaves the group after the session timeout: 6 s instead of 30 s.
+      env: { ...common, COUNTER_HTTP_PORT: String(env.ports.counter), COUNTER_SESSION_TIMEOUT_MS: "6000", ...env.extra?.counter },
+    },
+    {
+      name: "notifier",
+      entry: "services/notifier/src/main.ts",
+      nodeFlags: [],
+      port: env.ports.notifier,
+      env: {
+        ...common,
+        NOTIFIER_HTTP_PORT: String(env.ports.notifier),
+        NOTIFIER_WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
+        NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: "6000",
+        ...env.extra?.notifier,
+      },
+    },
+    {
+      name: "query-api",
+      entry: "services/query-api/src/main.ts",
+      nodeFlags: [],
+      port: env.ports.api,
+      env: {
+        ...common,
+        QUERY_API_PORT: String(env.ports.api),
+        QUERY_API_HOST: "127.0.0.1",
+        AUTH_JWT_SECRET: env.jwtSecret,
+        QUERY_API_RATE_LIMIT_PER_MINUTE: "10000000",
+        ...env.extra?.api,
+      },
+    },
+  ];
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sum of the counter group's stored next offsets (of one topic, or all). */
+export async function committedOffsets(db: pg.Pool, group: string, topic?: string): Promise<number | null> {
+  try {
+    const result = await db.query<{ total: string | null }>(
+      `select sum(next_offset)::bigint as total from consumer_offsets where consumer_group = $1 ${topic === undefined ? "" : "and topic = $2"}`,
+      topic === undefined ? [group] : [group, topic],
+    );
+    return Number(result.rows[0]?.total ?? 0);
+  } catch {
+    return null;
+  }
+}
