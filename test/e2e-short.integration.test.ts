@@ -14,7 +14,15 @@ import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { createTestDatabase, type TestDatabase, type TestServices, uniqueName } from "@honorarium/shared/testing";
 import { runChecks } from "../bench/e2e/checks.ts";
-import { committedOffsets, freePort, messageOf, seedOrganizations, serviceSpecs } from "../bench/e2e/pipeline.ts";
+import {
+  committedOffsets,
+  createPipelineTopics,
+  freePort,
+  messageOf,
+  pipelineTopics,
+  seedOrganizations,
+  serviceSpecs,
+} from "../bench/e2e/pipeline.ts";
 import { type Receiver, ServiceProcess, sleep, startReceiver } from "../bench/e2e/services.ts";
 import { type StreamItem, computeTruth, generateStream } from "../bench/e2e/workload.ts";
 
@@ -26,11 +34,7 @@ declare module "vitest" {
 
 const services = inject("testServices");
 const prefix = uniqueName("e2e-short");
-const TOPICS = {
-  confirmed: `${prefix}.assignment.confirmed.v1`,
-  cancelled: `${prefix}.assignment.cancelled.v1`,
-  crossed: `${prefix}.honorarium.threshold-crossed.v1`,
-};
+const TOPICS = pipelineTopics(prefix);
 const COUNTER_GROUP = `${prefix}-counter`;
 const JWT_SECRET = "e2e-short-test-secret-0123456789abcdef";
 
@@ -46,20 +50,7 @@ describe("the whole pipeline, shortened (one counter kill)", () => {
     database = await createTestDatabase(services.databaseUrl, { poolMax: 2 });
     pool = new pg.Pool({ connectionString: database.url, max: 2 });
     kafka = new Kafka({ clientId: prefix, brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        TOPICS.confirmed,
-        TOPICS.cancelled,
-        TOPICS.crossed,
-        `${TOPICS.confirmed}.dlq`,
-        `${TOPICS.cancelled}.dlq`,
-        `${TOPICS.crossed}.dlq`,
-      ].map((topic) => ({ topic, numPartitions: 3 })),
-    });
-    await admin.disconnect();
+    await createPipelineTopics(kafka, TOPICS);
   });
 
   afterAll(async () => {

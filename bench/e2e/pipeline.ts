@@ -3,6 +3,39 @@ import { createServer } from "node:net";
 import type pg from "pg";
 import type { ServiceSpec } from "./services.ts";
 import type { OrgSpec, StreamItem } from "./workload.ts";
+import type { Kafka } from "kafkajs";
+import { TOPICS as CONTRACT_TOPICS, deadLetterTopicOf } from "@honorarium/shared/contracts";
+/** The topics one pipeline run uses; a prefix keeps a test's topics apart from everyone else's. */
+export interface PipelineTopics {
+  confirmed: string;
+  cancelled: string;
+  crossed: string;
+}
+
+export function pipelineTopics(prefix = ""): PipelineTopics {
+  const named = (topic: string) => (prefix === "" ? topic : `${prefix}.${topic}`);
+  return {
+    confirmed: named(CONTRACT_TOPICS.assignmentConfirmed),
+    cancelled: named(CONTRACT_TOPICS.assignmentCancelled),
+    crossed: named(CONTRACT_TOPICS.thresholdCrossed),
+  };
+}
+
+/** Creates the run's topics and their dead-letter topics, 3 partitions each. */
+export async function createPipelineTopics(kafka: Kafka, topics: PipelineTopics): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [topics.confirmed, topics.cancelled, topics.crossed]
+        .flatMap((topic) => [topic, deadLetterTopicOf(topic)])
+        .map((topic) => ({ topic, numPartitions: 3 })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 /** Organization settings, tiers (effective since 2020) and a webhook per organization; returns the webhook secrets. */
 export async function seedOrganizations(db: pg.Pool | pg.Client, orgs: readonly OrgSpec[], webhookUrl: string): Promise<string[]> {

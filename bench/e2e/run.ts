@@ -21,7 +21,7 @@ import pg from "pg";
 import { renderChart } from "./chart.ts";
 import { type CheckOutput, readTopic, runChecks } from "./checks.ts";
 import { createInfra } from "./infra.ts";
-import { committedOffsets, messageOf, seedOrganizations, serviceSpecs } from "./pipeline.ts";
+import { committedOffsets, createPipelineTopics, messageOf, pipelineTopics, seedOrganizations, serviceSpecs } from "./pipeline.ts";
 import { type ServiceEvent, ServiceProcess, sleep, startReceiver } from "./services.ts";
 import {
   type OrgSpec,
@@ -36,11 +36,7 @@ import {
 } from "./workload.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const TOPICS = {
-  confirmed: "assignment.confirmed.v1",
-  cancelled: "assignment.cancelled.v1",
-  crossed: "honorarium.threshold-crossed.v1",
-};
+const TOPICS = pipelineTopics();
 const COUNTER_GROUP = "honorarium-counter";
 const JWT_SECRET = "e2e-only-secret-0123456789abcdef-0123456789";
 
@@ -150,20 +146,7 @@ async function main(): Promise<void> {
     db = new pg.Pool({ connectionString: infra.databaseUrl, max: 3, connectionTimeoutMillis: 2000, statement_timeout: 5000 });
     db.on("error", () => undefined);
     const kafka = new Kafka({ clientId: "e2e", brokers: [infra.kafkaBrokers], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        TOPICS.confirmed,
-        TOPICS.cancelled,
-        TOPICS.crossed,
-        `${TOPICS.confirmed}.dlq`,
-        `${TOPICS.cancelled}.dlq`,
-        `${TOPICS.crossed}.dlq`,
-      ].map((topic) => ({ topic, numPartitions: 3 })),
-    });
-    await admin.disconnect();
+    await createPipelineTopics(kafka, TOPICS);
 
     const tag = `e2e-${stamp}`;
     const orgs = defineOrgs(tag);

@@ -5,6 +5,7 @@
  * produced events, with its own calendar arithmetic (Intl in Europe/Oslo) and its own tier
  * rules — nothing from the counter or the shared domain code — so a bug there cannot hide.
  */
+import type { AssignmentCancelled, AssignmentConfirmed } from "@honorarium/shared/contracts";
 import { createHash } from "node:crypto";
 
 export function seededRandom(seed: number): () => number {
@@ -51,24 +52,9 @@ export interface Mentor {
   scopes: (string | null)[];
 }
 
-export interface ConfirmEvent {
-  eventId: string;
-  assignmentId: string;
-  peerMentorId: string;
-  organizationId: string;
-  scopeId: string | null;
-  coordinatorId: string;
-  confirmedAt: string;
-}
+export type ConfirmEvent = AssignmentConfirmed;
 
-export interface CancelEvent {
-  eventId: string;
-  assignmentId: string;
-  peerMentorId: string;
-  organizationId: string;
-  cancelledAt: string;
-  reason?: string;
-}
+export type CancelEvent = AssignmentCancelled;
 
 /** One message to produce: a valid event (kept for the truth) or poison (bytes only). */
 export type StreamItem =

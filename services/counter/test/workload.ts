@@ -1,3 +1,4 @@
+import type { AssignmentCancelled, AssignmentConfirmed } from "@honorarium/shared/contracts";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -36,22 +37,8 @@ interface OrgSpec {
   tiers: { count: number; order: number; periodType: PeriodType }[];
 }
 
-export interface ConfirmEvent {
-  eventId: string;
-  assignmentId: string;
-  peerMentorId: string;
-  organizationId: string;
-  scopeId: string | null;
-  coordinatorId: string;
-  confirmedAt: string;
-}
-export interface CancelEvent {
-  eventId: string;
-  assignmentId: string;
-  peerMentorId: string;
-  organizationId: string;
-  cancelledAt: string;
-}
+export type ConfirmEvent = AssignmentConfirmed;
+export type CancelEvent = AssignmentCancelled;
 
 export interface Workload {
   orgs: OrgSpec[];
