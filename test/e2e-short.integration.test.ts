@@ -12,12 +12,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
-import { createTestDatabase, type TestDatabase, type TestServices, uniqueName } from "@honorarium/shared/testing";
+import { createTestDatabase, freePort, type TestDatabase, type TestServices, uniqueName } from "@honorarium/shared/testing";
 import { runChecks } from "../bench/e2e/checks.ts";
 import {
   committedOffsets,
   createPipelineTopics,
-  freePort,
   messageOf,
   pipelineTopics,
   seedOrganizations,

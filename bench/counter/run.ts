@@ -11,10 +11,9 @@
 import { randomUUID } from "node:crypto";
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
-import { createTestDatabase, uniqueName } from "@honorarium/shared/testing";
+import { createTestDatabase, freePort, uniqueName } from "@honorarium/shared/testing";
 import type { Knex } from "@honorarium/shared/db";
 import { assignmentConfirmedSchema } from "@honorarium/shared/contracts";
 import { monthKeyOf, localDateKeyOf } from "@honorarium/shared/domain";
@@ -30,18 +29,6 @@ const SERVER_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:54
 const BROKERS = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function makeEvents(count: number, org: string) {
   const mentors = Array.from({ length: MENTORS }, () => ({ id: randomUUID(), scope: randomUUID(), coordinator: randomUUID() }));

@@ -1,5 +1,4 @@
 /** What the full run and the short CI test share: seeding, message bytes, the services' specs. */
-import { createServer } from "node:net";
 import type pg from "pg";
 import type { ServiceSpec } from "./services.ts";
 import type { OrgSpec, StreamItem } from "./workload.ts";
@@ -115,18 +114,6 @@ export function serviceSpecs(env: PipelineEnv): ServiceSpec[] {
       },
     },
   ];
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Sum of the counter group's stored next offsets (of one topic, or all). */

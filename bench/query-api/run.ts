@@ -12,11 +12,10 @@
 import { randomUUID } from "node:crypto";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { SignJWT } from "jose";
-import { createTestDatabase, uniqueName } from "@honorarium/shared/testing";
+import { createTestDatabase, freePort, uniqueName } from "@honorarium/shared/testing";
 
 const MENTORS = Number(process.env.BENCH_MENTORS ?? 10_000);
 const LEDGER_ROWS = Number(process.env.BENCH_LEDGER_ROWS ?? 1_000_000);
@@ -29,18 +28,6 @@ const SECRET = "bench-secret-for-the-query-api-0123456789abcdef";
 const ISSUER = "honorarium-tracker-auth";
 const AUDIENCE = "honorarium-tracker-api";
 const ORG = randomUUID();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function sign(claims: Record<string, unknown>, sub: string): Promise<string> {
   return new SignJWT(claims)

@@ -2,3 +2,4 @@ export * from "./services.ts";
 export * from "./database.ts";
 export * from "./kafka.ts";
 export * from "./eventually.ts";
+export * from "./ports.ts";
