@@ -9,7 +9,12 @@ export const counterEnvSchema = z.object({
   COUNTER_THRESHOLD_CROSSED_TOPIC: z.string().min(1).default(TOPICS.thresholdCrossed),
   COUNTER_MAX_MESSAGE_BYTES: envVar.positiveInt(65_536),
   COUNTER_PARTITIONS_CONCURRENTLY: envVar.positiveInt(3),
-  COUNTER_MAX_BYTES_PER_PARTITION: envVar.positiveInt(1_048_576),
+  /**
+   * Fetch size per partition: bounds a batch (one transaction) and the memory it holds. Larger
+   * batches spread each transaction's fixed costs over more events: on the 2-core bench 1 MiB
+   * gave ~20,700 events/s at 210 MB peak RSS, 3 MiB ~23,000/s at ~265 MB, 4 MiB ~27,000/s at ~290 MB.
+   */
+  COUNTER_MAX_BYTES_PER_PARTITION: envVar.positiveInt(3_145_728),
   COUNTER_RELAY_BATCH_SIZE: envVar.positiveInt(500),
   COUNTER_RELAY_POLL_MS: envVar.positiveInt(1000),
   /** Failed publishes of one outbox row (too large, topic missing) before it is parked for a person. */

@@ -42,7 +42,12 @@ export interface CounterService {
   stop(): Promise<void>;
 }
 
-export function createCounterService(config: CounterConfig, logger: Logger): CounterService {
+export interface CounterServiceHooks {
+  /** The consumer stopped for good (KafkaJS will not restart it); the entrypoint exits. */
+  onFatal?: (error: Error) => void;
+}
+
+export function createCounterService(config: CounterConfig, logger: Logger, hooks: CounterServiceHooks = {}): CounterService {
   const db = createDatabase(config.DATABASE_URL, { poolMax: config.COUNTER_PARTITIONS_CONCURRENTLY * 3 + 2, applicationName: "counter" });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger });
   const redis = createRedis(config.REDIS_URL, logger, "counter-redis");
@@ -75,6 +80,7 @@ export function createCounterService(config: CounterConfig, logger: Logger): Cou
     logger,
     applyBatch: (batch, heartbeat, acceptGapFrom) =>
       applyPartitionBatch({ db, group: config.COUNTER_GROUP_ID, handlers, metrics, logger }, batch, heartbeat, acceptGapFrom),
+    onFatal: hooks.onFatal ?? ((error) => logger.fatal({ err: error }, "consumer stopped for good")),
   });
   const relay = createOutboxRelay({
     db,

@@ -77,4 +77,71 @@ describe("counter: Postgres offsets are the guard, Kafka's committed offset only
       await second.stop();
     }
   });
+
+  it("a database without its offsets row re-applies the partition from the log start, not from Kafka's committed hint", async () => {
+    const ids = { org: randomUUID(), scope: null, mentor: randomUUID(), coordinator: randomUUID() };
+    const fresh = uniqueCounterTopics("offsets-lost");
+    await createCounterTopics(kafka, fresh, 1);
+    const env = counterEnv(services, database.url, fresh);
+    const first = startInProcessCounter(env).service;
+    await first.start();
+    await produceJson(
+      producer,
+      fresh.confirmed,
+      [1, 2, 3].map((day) => confirmed(ids, `2026-06-0${day}T10:00:00Z`)),
+    );
+    await waitCaughtUp(kafka, database.db, fresh.group, [fresh.confirmed]);
+    await first.stop();
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // The hint survives in Kafka...
+      const [hint] = await admin.fetchOffsets({ groupId: fresh.group, topics: [fresh.confirmed] });
+      expect(hint?.partitions[0]?.offset).toBe("3");
+    } finally {
+      await admin.disconnect();
+    }
+    // ...while Postgres lost this mentor's rows and the offsets (a restore without them).
+    await database.db("consumer_offsets").where({ consumer_group: fresh.group }).delete();
+    await database.db("assignment_ledger").where({ peer_mentor_id: ids.mentor }).delete();
+    await database.db("mentor_month_counts").where({ peer_mentor_id: ids.mentor }).delete();
+    await produceJson(producer, fresh.confirmed, [confirmed(ids, "2026-06-09T10:00:00Z")]);
+
+    const second = startInProcessCounter(env).service;
+    await second.start();
+    try {
+      await waitCaughtUp(kafka, database.db, fresh.group, [fresh.confirmed]);
+      expect(await monthCount(database.db, ids, "2026-06")).toBe(4);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("a new group on a partition whose head was deleted starts at the log start", async () => {
+    const ids = { org: randomUUID(), scope: null, mentor: randomUUID(), coordinator: randomUUID() };
+    const truncated = uniqueCounterTopics("offsets-retention");
+    await createCounterTopics(kafka, truncated, 1);
+    await produceJson(
+      producer,
+      truncated.confirmed,
+      [1, 2, 3, 4, 5].map((day) => confirmed(ids, `2026-07-0${day}T10:00:00Z`)),
+    );
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // What retention does to old segments: offsets 0 and 1 are gone.
+      await admin.fetchTopicMetadata({ topics: [truncated.confirmed] });
+      await admin.deleteTopicRecords({ topic: truncated.confirmed, partitions: [{ partition: 0, offset: "2" }] });
+    } finally {
+      await admin.disconnect();
+    }
+    const counter = startInProcessCounter(counterEnv(services, database.url, truncated)).service;
+    await counter.start();
+    try {
+      await waitCaughtUp(kafka, database.db, truncated.group, [truncated.confirmed]);
+      expect(await monthCount(database.db, ids, "2026-07")).toBe(3);
+    } finally {
+      await counter.stop();
+    }
+  });
 });

@@ -8,6 +8,8 @@ export interface Shutdown {
   run(reason: string): Promise<void>;
   /** SIGTERM/SIGINT run the closers once, then exit (0 when all closed in time). */
   installSignalHandlers(): void;
+  /** Runs the closers once, then exits with `exitCode` (1 if a closer failed or time ran out). */
+  terminate(reason: string, exitCode: number): void;
 }
 
 export function createShutdown(logger: Logger, timeoutMs = 30_000): Shutdown {
@@ -28,25 +30,28 @@ export function createShutdown(logger: Logger, timeoutMs = 30_000): Shutdown {
     return running;
   }
 
+  function terminate(reason: string, exitCode: number): void {
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs }, "shutdown timed out; exiting");
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    run(reason).then(
+      () => process.exit(exitCode),
+      () => process.exit(1),
+    );
+  }
+
   return {
     register(name, closer) {
       closers.push({ name, closer });
     },
     run,
     installSignalHandlers() {
-      const onSignal = (signal: NodeJS.Signals) => {
-        const timer = setTimeout(() => {
-          logger.error({ timeoutMs }, "shutdown timed out; exiting");
-          process.exit(1);
-        }, timeoutMs);
-        timer.unref();
-        run(signal).then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
+      const onSignal = (signal: NodeJS.Signals) => terminate(signal, 0);
       process.once("SIGTERM", onSignal);
       process.once("SIGINT", onSignal);
     },
+    terminate,
   };
 }

@@ -109,16 +109,26 @@ export interface CountingPlan {
 const FIRST_SUPPORTED_YEAR = 2000;
 const LAST_SUPPORTED_YEAR = 2099;
 
-const periodKeysByMonth = new Map<string, [PeriodType, string][]>();
+/** A period a month belongs to, with its key among one mentor's period counts. */
+interface PeriodOfMonth {
+  periodType: PeriodType;
+  periodKey: string;
+  tallyKey: string;
+}
 
-/** The key of every period type's period containing a month (memoized: it is on the hot path). */
-function periodKeysOfMonth(monthKey: string): [PeriodType, string][] {
-  let keys = periodKeysByMonth.get(monthKey);
-  if (keys === undefined) {
-    keys = PERIOD_TYPES.map((periodType): [PeriodType, string] => [periodType, periodKeyOfMonth(periodType, monthKey)]);
-    periodKeysByMonth.set(monthKey, keys);
+const periodsByMonth = new Map<string, readonly PeriodOfMonth[]>();
+
+/** Every period type's period containing a month (memoized: it is on the hot path). */
+function periodsOfMonth(monthKey: string): readonly PeriodOfMonth[] {
+  let periods = periodsByMonth.get(monthKey);
+  if (periods === undefined) {
+    periods = PERIOD_TYPES.map((periodType) => {
+      const periodKey = periodKeyOfMonth(periodType, monthKey);
+      return { periodType, periodKey, tallyKey: `${periodType}/${periodKey}` };
+    });
+    periodsByMonth.set(monthKey, periods);
   }
-  return keys;
+  return periods;
 }
 
 export function ledgerKey(assignmentId: string, peerMentorId: string): string {
@@ -165,57 +175,119 @@ export function countYearsNeeded(
   return [...needed.values()];
 }
 
+type TiersByPeriod = ReadonlyMap<PeriodType, readonly ThresholdTier[]>;
+
+/**
+ * tiersEffectiveAt by period type, memoized per organization and configuration window: the
+ * effective set only changes at an effective_from or effective_until, so a batch computes it
+ * once per window instead of once per event.
+ */
+function createEffectiveTiersMemo(tiersByOrganization: CountingState["tiersByOrganization"]) {
+  const windows = new Map<string, { boundaries: number[]; bySegment: Map<number, TiersByPeriod> }>();
+  return (organizationId: string, instant: string): TiersByPeriod => {
+    let org = windows.get(organizationId);
+    if (org === undefined) {
+      const times = (tiersByOrganization.get(organizationId) ?? []).flatMap((tier) => [
+        tier.effectiveFrom.getTime(),
+        ...(tier.effectiveUntil === null ? [] : [tier.effectiveUntil.getTime()]),
+      ]);
+      org = { boundaries: [...new Set(times)].sort((a, b) => a - b), bySegment: new Map() };
+      windows.set(organizationId, org);
+    }
+    const t = Date.parse(instant);
+    // Segment i lies between boundaries i-1 (inclusive) and i (exclusive).
+    let segment = 0;
+    while (segment < org.boundaries.length && (org.boundaries[segment] as number) <= t) segment++;
+    let byPeriod = org.bySegment.get(segment);
+    if (byPeriod === undefined) {
+      const grouped = new Map<PeriodType, ThresholdTier[]>();
+      for (const tier of tiersEffectiveAt(tiersByOrganization.get(organizationId) ?? [], new Date(t))) {
+        const group = grouped.get(tier.periodType);
+        if (group === undefined) grouped.set(tier.periodType, [tier]);
+        else group.push(tier);
+      }
+      byPeriod = grouped;
+      org.bySegment.set(segment, byPeriod);
+    }
+    return byPeriod;
+  };
+}
+
+/** One mentor's counts in one (organization, scope) while a batch is planned. */
+interface MentorTally {
+  /** mentorKey: the prefix of its countKeys. */
+  key: string;
+  organizationId: string;
+  scopeId: string | null;
+  peerMentorId: string;
+  months: Map<string, number>;
+  /** Period totals by `${periodType}/${periodKey}`, once computed. */
+  periods: Map<string, number>;
+  /** Months whose count this batch changed, in the order first changed. */
+  changedMonths: string[];
+  crossedRecordIds: string[];
+}
+
 /**
  * Applies the batch's events in offset order. `newId` names crossing records (their eventId
  * derives from the id, so the caller makes it random and the database keeps it).
  */
 export function planCountingBatch(state: CountingState, events: readonly CountingEvent[], newId: () => string): CountingPlan {
+  const effectiveTiers = createEffectiveTiersMemo(state.tiersByOrganization);
   const ledger = new Map(state.ledger);
-  const counts = new Map(state.monthCounts);
   const changedLedger = new Set<string>();
-  const changedCounts = new Set<string>();
   const crossings: PlannedCrossing[] = [];
   const reviews = new Map<string, ReviewCheck>();
   const outcomes: CountingPlan["outcomes"] = [];
   const rejections: CountingPlan["rejections"] = [];
-  const mentorChanges = new Map<string, { change: MentorChange; months: Set<string> }>();
-
-  const countOf = (key: string) => counts.get(key) ?? 0;
-  // Period sums, computed once from the months and then kept up to date: the hot path.
-  const periodCounts = new Map<string, number>();
-  const periodCount = (mentor: string, periodType: PeriodType, periodKey: string): number => {
-    const key = `${mentor}/${periodType}/${periodKey}`;
-    let total = periodCounts.get(key);
+  // One tally per (organization, scope, mentor): the long key is hashed once per event, and
+  // months and periods are looked up by short keys (the hot path).
+  const tallies = new Map<string, MentorTally>();
+  const tallyOf = (organizationId: string, scopeId: string | null, peerMentorId: string): MentorTally => {
+    const key = mentorKey(organizationId, scopeId, peerMentorId);
+    let tally = tallies.get(key);
+    if (tally === undefined) {
+      tally = {
+        key,
+        organizationId,
+        scopeId,
+        peerMentorId,
+        months: new Map(),
+        periods: new Map(),
+        changedMonths: [],
+        crossedRecordIds: [],
+      };
+      tallies.set(key, tally);
+    }
+    return tally;
+  };
+  const monthCount = (tally: MentorTally, monthKey: string): number => {
+    let count = tally.months.get(monthKey);
+    if (count === undefined) {
+      count = state.monthCounts.get(`${tally.key}/${monthKey}`) ?? 0;
+      tally.months.set(monthKey, count);
+    }
+    return count;
+  };
+  // Period sums, computed once from the months and then kept up to date.
+  const periodCount = (tally: MentorTally, period: PeriodOfMonth): number => {
+    let total = tally.periods.get(period.tallyKey);
     if (total === undefined) {
-      total = monthKeysOfPeriod(periodType, periodKey).reduce((sum, monthKey) => sum + countOf(`${mentor}/${monthKey}`), 0);
-      periodCounts.set(key, total);
+      total = 0;
+      for (const monthKey of monthKeysOfPeriod(period.periodType, period.periodKey)) total += monthCount(tally, monthKey);
+      tally.periods.set(period.tallyKey, total);
     }
     return total;
   };
-  const addToMonth = (mentor: string, monthKey: string, delta: number) => {
-    const monthCountKey = `${mentor}/${monthKey}`;
-    const next = Math.max(0, countOf(monthCountKey) + delta);
-    const applied = next - countOf(monthCountKey);
-    counts.set(monthCountKey, next);
-    changedCounts.add(monthCountKey);
-    for (const [periodType, periodKey] of periodKeysOfMonth(monthKey)) {
-      const key = `${mentor}/${periodType}/${periodKey}`;
-      const total = periodCounts.get(key);
-      if (total !== undefined) periodCounts.set(key, total + applied);
+  const addToMonth = (tally: MentorTally, monthKey: string, delta: number) => {
+    const before = monthCount(tally, monthKey);
+    const next = Math.max(0, before + delta);
+    tally.months.set(monthKey, next);
+    if (!tally.changedMonths.includes(monthKey)) tally.changedMonths.push(monthKey);
+    for (const period of periodsOfMonth(monthKey)) {
+      const total = tally.periods.get(period.tallyKey);
+      if (total !== undefined) tally.periods.set(period.tallyKey, total + next - before);
     }
-  };
-  const noteChange = (organizationId: string, scopeId: string | null, peerMentorId: string, monthKey: string, recordIds: string[]) => {
-    const key = mentorKey(organizationId, scopeId, peerMentorId);
-    let entry = mentorChanges.get(key);
-    if (entry === undefined) {
-      entry = { change: { organizationId, scopeId, peerMentorId, monthKeys: [], crossedRecordIds: [] }, months: new Set() };
-      mentorChanges.set(key, entry);
-    }
-    if (!entry.months.has(monthKey)) {
-      entry.months.add(monthKey);
-      entry.change.monthKeys.push(monthKey);
-    }
-    entry.change.crossedRecordIds.push(...recordIds);
   };
 
   for (const item of events) {
@@ -227,6 +299,8 @@ export function planCountingBatch(state: CountingState, events: readonly Countin
       const year = Number(event.confirmedAt.slice(0, 4));
       if (year < FIRST_SUPPORTED_YEAR || year > LAST_SUPPORTED_YEAR) {
         // Fiscal years outside 2000-2100 cannot be recorded (spec 003 fiscal_year_valid_range).
+        // A confirmedAt merely in the future is counted as the upstream states it: a check against
+        // the wall clock would make a later replay decide differently from the first pass.
         rejections.push({ offset: item.offset, reason: `confirmedAt ${event.confirmedAt} is outside the supported years 2000-2099` });
         outcomes.push({ offset: item.offset, outcome: "rejected" });
         continue;
@@ -264,16 +338,16 @@ export function planCountingBatch(state: CountingState, events: readonly Countin
       }
 
       // Crossings: every tier effective at confirmedAt whose threshold this increment reaches.
-      const effective = tiersEffectiveAt(state.tiersByOrganization.get(event.organizationId) ?? [], new Date(event.confirmedAt));
-      const recordIds: string[] = [];
-      const mentor = mentorKey(event.organizationId, event.scopeId, event.peerMentorId);
-      for (const [periodType, periodKey] of effective.length === 0 ? [] : periodKeysOfMonth(monthKey)) {
-        const tiers = effective.filter((tier) => tier.periodType === periodType);
-        if (tiers.length === 0) continue;
-        const before = periodCount(mentor, periodType, periodKey);
+      const effective = effectiveTiers(event.organizationId, event.confirmedAt);
+      const tally = tallyOf(event.organizationId, event.scopeId, event.peerMentorId);
+      for (const period of effective.size === 0 ? [] : periodsOfMonth(monthKey)) {
+        const { periodType, periodKey } = period;
+        const tiers = effective.get(periodType);
+        if (tiers === undefined) continue;
+        const before = periodCount(tally, period);
         for (const tier of tiersCrossed(tiers, before, before + 1)) {
           const recordId = newId();
-          recordIds.push(recordId);
+          tally.crossedRecordIds.push(recordId);
           crossings.push({
             recordId,
             organizationId: event.organizationId,
@@ -290,8 +364,7 @@ export function planCountingBatch(state: CountingState, events: readonly Countin
           });
         }
       }
-      addToMonth(mentor, monthKey, 1);
-      noteChange(event.organizationId, event.scopeId, event.peerMentorId, monthKey, recordIds);
+      addToMonth(tally, monthKey, 1);
       outcomes.push({ offset: item.offset, outcome: "counted" });
       continue;
     }
@@ -339,24 +412,36 @@ export function planCountingBatch(state: CountingState, events: readonly Countin
     });
     changedLedger.add(key);
     const { organizationId, scopeId, peerMentorId, monthKey } = existing;
-    const mentor = mentorKey(organizationId, scopeId, peerMentorId);
-    addToMonth(mentor, monthKey, -1);
+    const tally = tallyOf(organizationId, scopeId, peerMentorId);
+    addToMonth(tally, monthKey, -1);
     // Every period type, not only those in use now: a record may come from a deactivated tier.
-    for (const [periodType, periodKey] of periodKeysOfMonth(monthKey)) {
-      const after = periodCount(mentor, periodType, periodKey);
-      const reviewKey = `${mentor}/${periodType}/${periodKey}`;
+    for (const period of periodsOfMonth(monthKey)) {
+      const { periodType, periodKey } = period;
+      const after = periodCount(tally, period);
+      const reviewKey = `${tally.key}/${period.tallyKey}`;
       const known = reviews.get(reviewKey);
       if (known === undefined) reviews.set(reviewKey, { organizationId, scopeId, peerMentorId, periodType, periodKey, lowestCount: after });
       else known.lowestCount = Math.min(known.lowestCount, after);
     }
-    noteChange(organizationId, scopeId, peerMentorId, monthKey, []);
     outcomes.push({ offset: item.offset, outcome: "cancelled" });
   }
 
   const countWrites: MonthCountWrite[] = [];
-  for (const key of changedCounts) {
-    const [organizationId = "", scope = "-", peerMentorId = "", monthKey = ""] = key.split("/");
-    countWrites.push({ organizationId, scopeId: scope === "-" ? null : scope, peerMentorId, monthKey, count: countOf(key) });
+  const mentorChanges: MentorChange[] = [];
+  for (const tally of tallies.values()) {
+    const { organizationId, scopeId, peerMentorId } = tally;
+    for (const monthKey of tally.changedMonths) {
+      countWrites.push({ organizationId, scopeId, peerMentorId, monthKey, count: tally.months.get(monthKey) ?? 0 });
+    }
+    if (tally.changedMonths.length > 0) {
+      mentorChanges.push({
+        organizationId,
+        scopeId,
+        peerMentorId,
+        monthKeys: tally.changedMonths,
+        crossedRecordIds: tally.crossedRecordIds,
+      });
+    }
   }
   return {
     ledgerWrites: [...changedLedger].map((key) => ledger.get(key) as LedgerEntry),
@@ -365,6 +450,6 @@ export function planCountingBatch(state: CountingState, events: readonly Countin
     reviewChecks: [...reviews.values()],
     outcomes,
     rejections,
-    mentorChanges: [...mentorChanges.values()].map((entry) => entry.change),
+    mentorChanges,
   };
 }

@@ -9,7 +9,8 @@ export interface LocalCalendarKeys {
 
 const QUARTER_HOUR_MS = 900_000;
 const MAX_ENTRIES = 100_000;
-const cache = new Map<string, LocalCalendarKeys>();
+/** By time zone, then UTC quarter hour: numeric keys, no string built per call. */
+const cache = new Map<string, Map<number, LocalCalendarKeys>>();
 
 /**
  * The local month and day of an instant, memoized per time zone and UTC quarter hour.
@@ -21,13 +22,17 @@ export function localCalendarKeys(instant: string, timeZone: string): LocalCalen
   const ms = Date.parse(instant);
   if (Number.isNaN(ms)) throw new RangeError(`not a valid instant: ${instant}`);
   const bucket = Math.floor(ms / QUARTER_HOUR_MS);
-  const key = `${timeZone}|${bucket}`;
-  let keys = cache.get(key);
+  let zone = cache.get(timeZone);
+  if (zone === undefined) {
+    zone = new Map();
+    cache.set(timeZone, zone);
+  }
+  let keys = zone.get(bucket);
   if (keys === undefined) {
     const dateKey = localDateKeyOf(new Date(bucket * QUARTER_HOUR_MS), timeZone);
     keys = { monthKey: dateKey.slice(0, 7), dateKey };
-    if (cache.size >= MAX_ENTRIES) cache.clear();
-    cache.set(key, keys);
+    if (zone.size >= MAX_ENTRIES) zone.clear();
+    zone.set(bucket, keys);
   }
   return keys;
 }

@@ -50,7 +50,7 @@ async function applyInTransaction(
   // Metrics are recorded after the commit, so a rolled-back (retried) batch is not counted twice.
   let record = () => {};
   const decision = await deps.db.transaction(async (trx): Promise<BatchDecision> => {
-    const nextOffset = BigInt(await lockPartitionOffset(trx, deps.group, batch.topic, batch.partition, first.offset));
+    const nextOffset = BigInt(await lockPartitionOffset(trx, deps.group, batch.topic, batch.partition));
     if (BigInt(first.offset) > nextOffset && acceptGapFrom !== nextOffset.toString()) {
       return { kind: "seek", offset: nextOffset.toString() };
     }

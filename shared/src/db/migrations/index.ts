@@ -8,6 +8,7 @@ import * as counterDeadLetterDedupe from "./006_counter_dead_letter_dedupe.ts";
 import * as bufdirActivityDays from "./014_bufdir_activity_days.ts";
 import * as assignmentDeliveryLookups from "./020_assignment_delivery_lookups.ts";
 import * as outboxParking from "./021_outbox_parking.ts";
+import * as writePathIndexes from "./022_write_path_indexes.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -25,4 +26,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["014_bufdir_activity_days", bufdirActivityDays],
   ["020_assignment_delivery_lookups", assignmentDeliveryLookups],
   ["021_outbox_parking", outboxParking],
+  ["022_write_path_indexes", writePathIndexes],
 ];

@@ -14,6 +14,8 @@ export interface CountingConsumerOptions {
   metrics: CounterMetrics;
   logger: Logger;
   applyBatch: (batch: PartitionBatch, heartbeat: () => Promise<void>, acceptGapFrom: string | undefined) => Promise<BatchDecision>;
+  /** KafkaJS gave up (a crash it will not restart from): the process should exit and be restarted. */
+  onFatal: (error: Error) => void;
 }
 
 export interface CountingConsumer {
@@ -68,6 +70,8 @@ export function createCountingConsumer(options: CountingConsumerOptions): Counti
         soughtTo.clear();
         ready = false;
         logger.error({ err: event.payload.error, restart: event.payload.restart }, "consumer crashed");
+        // Without a restart the process would stay up (healthz green) consuming nothing.
+        if (!event.payload.restart) options.onFatal(event.payload.error);
       });
       running.on(running.events.STOP, () => {
         ready = false;

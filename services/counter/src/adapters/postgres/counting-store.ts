@@ -107,34 +107,6 @@ export interface CrossingOutboxRow {
   eventId: string;
 }
 
-function ledgerRows(plan: CountingPlan) {
-  return plan.ledgerWrites.map((e) => ({
-    assignment_id: e.assignmentId,
-    peer_mentor_id: e.peerMentorId,
-    organization_id: e.organizationId,
-    scope_id: e.scopeId,
-    coordinator_id: e.coordinatorId,
-    state: e.state,
-    confirmed_at: e.confirmedAt,
-    month_key: e.monthKey,
-    activity_date: e.activityDate,
-    cancelled_at: e.cancelledAt,
-    confirm_event_id: e.confirmEventId,
-    cancel_event_id: e.cancelEventId,
-    cancel_reason: e.cancelReason,
-  }));
-}
-
-function countRows(plan: CountingPlan) {
-  return plan.countWrites.map((c) => ({
-    organization_id: c.organizationId,
-    scope_id: c.scopeId,
-    peer_mentor_id: c.peerMentorId,
-    month_key: c.monthKey,
-    confirmed_count: c.count,
-  }));
-}
-
 function recordRows(plan: CountingPlan) {
   return plan.crossings.map((c) => ({
     id: c.recordId,
@@ -170,11 +142,14 @@ function reviewRows(plan: CountingPlan) {
   }));
 }
 
+// The plan's own objects are the JSON (camelCase columns): no row objects built per event.
 const LEDGER_UPSERT = `insert into assignment_ledger (assignment_id, peer_mentor_id, organization_id, scope_id, coordinator_id, state,
     confirmed_at, month_key, activity_date, cancelled_at, confirm_event_id, cancel_event_id, cancel_reason)
-  select assignment_id, peer_mentor_id, organization_id, scope_id, coordinator_id, state,
-    confirmed_at, month_key, activity_date, cancelled_at, confirm_event_id, cancel_event_id, cancel_reason
-  from json_populate_recordset(null::assignment_ledger, ?::json)
+  select "assignmentId", "peerMentorId", "organizationId", "scopeId", "coordinatorId", state,
+    "confirmedAt", "monthKey", "activityDate", "cancelledAt", "confirmEventId", "cancelEventId", "cancelReason"
+  from json_to_recordset(?::json) as e("assignmentId" uuid, "peerMentorId" uuid, "organizationId" uuid, "scopeId" uuid,
+    "coordinatorId" uuid, state text, "confirmedAt" timestamptz, "monthKey" text, "activityDate" date, "cancelledAt" timestamptz,
+    "confirmEventId" uuid, "cancelEventId" uuid, "cancelReason" text)
   on conflict (assignment_id, peer_mentor_id) do update set
     organization_id = excluded.organization_id, scope_id = excluded.scope_id, coordinator_id = excluded.coordinator_id,
     state = excluded.state, confirmed_at = excluded.confirmed_at, month_key = excluded.month_key,
@@ -184,8 +159,8 @@ const LEDGER_UPSERT = `insert into assignment_ledger (assignment_id, peer_mentor
 
 // Absolute values: the plan computed them from counts read under the mentors' locks.
 const COUNTS_UPSERT = `insert into mentor_month_counts (organization_id, scope_id, peer_mentor_id, month_key, confirmed_count)
-  select organization_id, scope_id, peer_mentor_id, month_key, confirmed_count
-  from json_populate_recordset(null::mentor_month_counts, ?::json)
+  select "organizationId", "scopeId", "peerMentorId", "monthKey", count
+  from json_to_recordset(?::json) as c("organizationId" uuid, "scopeId" uuid, "peerMentorId" uuid, "monthKey" text, count integer)
   on conflict on constraint uq_mentor_month_counts do update set confirmed_count = excluded.confirmed_count, updated_at = now()
   returning 1`;
 
@@ -234,8 +209,8 @@ export async function writeCountingPlan(
     parts.push(`${name} as (${sql})`);
     bindings.push(JSON.stringify(rows));
   };
-  add("ledger", LEDGER_UPSERT, ledgerRows(plan));
-  add("counts", COUNTS_UPSERT, countRows(plan));
+  add("ledger", LEDGER_UPSERT, plan.ledgerWrites);
+  add("counts", COUNTS_UPSERT, plan.countWrites);
   add("records", RECORDS_INSERT, recordRows(plan));
   if (plan.crossings.length > 0) {
     const events = crossingEvents(plan.crossings).map((e) => ({

@@ -1,23 +1,19 @@
 import type { Knex } from "@honorarium/shared/db";
 
 /**
- * Locks the partition's row in consumer_offsets (creating it at `firstOffset` when this group
- * has never applied anything here) and returns the next offset to apply. The lock serializes
- * two group members that briefly own the same partition during a rebalance.
+ * Locks the partition's row in consumer_offsets and returns the next offset to apply. The lock
+ * serializes two group members that briefly own the same partition during a rebalance. Without a
+ * row (a new database, or one restored without its offsets) nothing here has been applied, so the
+ * row starts at 0: the batch then seeks back to the log start, whatever Kafka's committed hint says,
+ * because counts need the whole history (the ledger makes re-applied events duplicates).
  */
-export async function lockPartitionOffset(
-  trx: Knex.Transaction,
-  group: string,
-  topic: string,
-  partition: number,
-  firstOffset: string,
-): Promise<string> {
+export async function lockPartitionOffset(trx: Knex.Transaction, group: string, topic: string, partition: number): Promise<string> {
   // One round trip: the no-op update locks an existing row and returns its offset.
   const result: { rows: { next_offset: string }[] } = await trx.raw(
     `insert into consumer_offsets as o (consumer_group, topic, partition, next_offset) values (?, ?, ?, ?::bigint)
      on conflict (consumer_group, topic, partition) do update set next_offset = o.next_offset
      returning next_offset::text as next_offset`,
-    [group, topic, partition, firstOffset],
+    [group, topic, partition, "0"],
   );
   const row = result.rows[0];
   if (row === undefined) throw new Error(`consumer_offsets row for ${group} ${topic}[${partition}] vanished`);
