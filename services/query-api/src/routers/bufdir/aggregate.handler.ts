@@ -1,10 +1,10 @@
 import { resolveOrganization } from "../../domain/access.ts";
-import { type BufdirReport, renderBufdirCsv, shapeBufdirReport } from "../../domain/bufdir.ts";
+import { type BufdirReport, shapeBufdirReport } from "../../domain/bufdir.ts";
 import type { HandlerOptions } from "../types.ts";
-import type { BufdirInput } from "./aggregate.schema.ts";
+import type { AggregateInput } from "./aggregate.schema.ts";
 
 /** Bufdir grant figures per organization and calendar year (local dates in the organization's zone). */
-export async function aggregateHandler({ ctx, input }: HandlerOptions<BufdirInput>): Promise<BufdirReport> {
+export async function aggregateHandler({ ctx, input }: HandlerOptions<AggregateInput>): Promise<BufdirReport> {
   const organizationId = resolveOrganization(ctx.caller, input.organizationId);
   const { bufdir, organizations } = ctx.deps.repositories;
   const [timeZone, activity, tiers] = await Promise.all([
@@ -20,14 +20,4 @@ export async function aggregateHandler({ ctx, input }: HandlerOptions<BufdirInpu
     cancelledAssignments: activity.cancelledAssignments,
     tiers,
   });
-}
-
-export async function exportCsvHandler(options: HandlerOptions<BufdirInput>) {
-  const report = await aggregateHandler(options);
-  return {
-    filename: `bufdir-${report.organizationId}-${report.year}.csv`,
-    contentType: "text/csv; charset=utf-8",
-    csv: renderBufdirCsv(report, options.ctx.deps.now()),
-    report,
-  };
 }

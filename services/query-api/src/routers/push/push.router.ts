@@ -1,6 +1,8 @@
 import { authedProcedure, router } from "../../server/trpc.ts";
-import { subscribeHandler, unsubscribeHandler } from "./push.handler.ts";
-import { subscribeInput, unsubscribeInput } from "./push.schema.ts";
+import { subscribeHandler } from "./subscribe.handler.ts";
+import { subscribeInput } from "./subscribe.schema.ts";
+import { unsubscribeHandler } from "./unsubscribe.handler.ts";
+import { unsubscribeInput } from "./unsubscribe.schema.ts";
 
 export const pushRouter = router({
   subscribe: authedProcedure.input(subscribeInput).mutation(({ ctx, input }) => subscribeHandler({ ctx, input })),

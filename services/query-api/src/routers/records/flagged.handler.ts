@@ -1,9 +1,6 @@
-import { cacheVersions } from "../../adapters/redis/read-cache.ts";
-import { canSeeScope, resolveOrganization, visibilityOf } from "../../domain/access.ts";
-import { DomainError, forbidden, notFound } from "../../domain/errors.ts";
-import { planPaymentTransition } from "../../domain/payment-lifecycle.ts";
+import { resolveOrganization, visibilityOf } from "../../domain/access.ts";
 import type { HandlerOptions } from "../types.ts";
-import type { FlaggedInput, ResolveReviewInput } from "./flagged.schema.ts";
+import type { FlaggedInput } from "./flagged.schema.ts";
 
 /** Crossings whose count fell below the threshold after a cancellation (spec 003), awaiting a person's review. */
 export async function flaggedHandler({ ctx, input }: HandlerOptions<FlaggedInput>) {
@@ -11,37 +8,4 @@ export async function flaggedHandler({ ctx, input }: HandlerOptions<FlaggedInput
   const flagged = await ctx.deps.repositories.records.crossings(organizationId, visibilityOf(ctx.caller), { needsReview: true });
   const items = flagged.slice((input.page - 1) * input.pageSize, input.page * input.pageSize);
   return { organizationId, items, total: flagged.length, page: input.page, pageSize: input.pageSize };
-}
-
-export async function resolveReviewHandler({ ctx, input }: HandlerOptions<ResolveReviewInput>) {
-  const organizationId = resolveOrganization(ctx.caller, input.organizationId);
-  const { records } = ctx.deps.repositories;
-  const existing = await records.findCrossing(organizationId, input.recordId);
-  if (existing === undefined) throw notFound(`no honorarium record ${input.recordId} in this organization`);
-  if (!canSeeScope(visibilityOf(ctx.caller), existing.scopeId)) throw forbidden("this record belongs to a scope you do not coordinate");
-  if (!existing.needsReview || existing.reviewResolvedAt !== null) {
-    throw new DomainError("conflict", "this record is not flagged for review", { rule: "count_decrement_on_assignment_cancellation" });
-  }
-  const now = ctx.deps.now();
-  if (input.cancelPayment) {
-    planPaymentTransition(existing.paymentStatus, "cancelled", now);
-    await records.transitionPayment({
-      organizationId,
-      recordId: existing.id,
-      to: "cancelled",
-      actorId: ctx.caller.userId,
-      note: `review: ${input.resolution}`.slice(0, 2000),
-      now,
-      plan: (from) => planPaymentTransition(from, "cancelled", now),
-    });
-  }
-  const record = await records.resolveReview({
-    organizationId,
-    recordId: existing.id,
-    actorId: ctx.caller.userId,
-    resolution: input.resolution,
-    now,
-  });
-  await ctx.deps.cache.bump([cacheVersions.organizationCounts(organizationId), cacheVersions.mentor(organizationId, record.peerMentorId)]);
-  return { record };
 }

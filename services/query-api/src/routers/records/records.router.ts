@@ -1,6 +1,8 @@
 import { coordinatorProcedure, router } from "../../server/trpc.ts";
-import { flaggedHandler, resolveReviewHandler } from "./flagged.handler.ts";
-import { flaggedInput, resolveReviewInput } from "./flagged.schema.ts";
+import { flaggedHandler } from "./flagged.handler.ts";
+import { flaggedInput } from "./flagged.schema.ts";
+import { resolveReviewHandler } from "./resolve-review.handler.ts";
+import { resolveReviewInput } from "./resolve-review.schema.ts";
 
 export const recordsRouter = router({
   flagged: coordinatorProcedure.input(flaggedInput).query(({ ctx, input }) => flaggedHandler({ ctx, input })),

@@ -15,6 +15,3 @@ export const subscribeInput = z.object({
   keys: z.object({ p256dh: base64url(40, 200), auth: base64url(8, 64) }),
 });
 export type SubscribeInput = z.infer<typeof subscribeInput>;
-
-export const unsubscribeInput = z.object({ organizationId: organizationIdField, endpoint: z.url().max(2000) });
-export type UnsubscribeInput = z.infer<typeof unsubscribeInput>;

@@ -1,19 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { resolveOrganization } from "../../domain/access.ts";
-import { notFound } from "../../domain/errors.ts";
 import { checkWebhookUrl } from "../../domain/webhook-url.ts";
 import type { HandlerOptions } from "../types.ts";
-import type { GetWebhookInput, SetWebhookInput } from "./webhooks.schema.ts";
+import type { SetWebhookInput } from "./set.schema.ts";
 
 /** A Standard Webhooks signing secret: whsec_ + base64 of 32 random bytes. */
 export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString("base64")}`;
-}
-
-export async function getWebhookHandler({ ctx, input }: HandlerOptions<GetWebhookInput>) {
-  const organizationId = resolveOrganization(ctx.caller, input.organizationId);
-  const settings = await ctx.deps.repositories.webhooks.get(organizationId);
-  return { organizationId, webhook: settings ?? null };
 }
 
 /** The secret is returned exactly once: when it is created (first set, or rotateSecret). */
@@ -26,11 +19,4 @@ export async function setWebhookHandler({ ctx, input }: HandlerOptions<SetWebhoo
   const { settings } = await webhooks.set({ organizationId, url: url.toString(), newSecret, actorId: ctx.caller.userId });
   ctx.deps.logger.info({ organizationId, rotated: newSecret !== undefined }, "webhook settings changed");
   return { organizationId, webhook: settings, secret: newSecret ?? null };
-}
-
-export async function disableWebhookHandler({ ctx, input }: HandlerOptions<GetWebhookInput>) {
-  const organizationId = resolveOrganization(ctx.caller, input.organizationId);
-  const settings = await ctx.deps.repositories.webhooks.disable(organizationId, ctx.caller.userId);
-  if (settings === undefined) throw notFound("this organization has no webhook");
-  return { organizationId, webhook: settings };
 }

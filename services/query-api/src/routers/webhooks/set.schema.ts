@@ -1,9 +1,6 @@
 import { z } from "zod";
 import { organizationIdField } from "../common.schema.ts";
 
-export const getWebhookInput = z.object({ organizationId: organizationIdField });
-export type GetWebhookInput = z.infer<typeof getWebhookInput>;
-
 export const setWebhookInput = z.object({
   organizationId: organizationIdField,
   url: z.string().min(1).max(2000),

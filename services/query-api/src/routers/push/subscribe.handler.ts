@@ -1,7 +1,7 @@
 import { resolveOrganization } from "../../domain/access.ts";
 import { DomainError } from "../../domain/errors.ts";
 import type { HandlerOptions } from "../types.ts";
-import type { SubscribeInput, UnsubscribeInput } from "./push.schema.ts";
+import type { SubscribeInput } from "./subscribe.schema.ts";
 
 export async function subscribeHandler({ ctx, input }: HandlerOptions<SubscribeInput>) {
   const organizationId = resolveOrganization(ctx.caller, input.organizationId);
@@ -21,10 +21,4 @@ export async function subscribeHandler({ ctx, input }: HandlerOptions<SubscribeI
     auth: input.keys.auth,
   });
   return { id };
-}
-
-export async function unsubscribeHandler({ ctx, input }: HandlerOptions<UnsubscribeInput>) {
-  resolveOrganization(ctx.caller, input.organizationId);
-  const removed = await ctx.deps.repositories.pushSubscriptions.remove({ userId: ctx.caller.userId, endpoint: input.endpoint });
-  return { removed };
 }
