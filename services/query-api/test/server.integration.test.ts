@@ -47,6 +47,18 @@ describe("operations endpoints on the API port", () => {
     expect((await fetch(`${base()}/nothing-here`)).status).toBe(404);
   });
 
+  it("/openapi.json serves the published OpenAPI document, and a documented GET works as documented", async () => {
+    const document = (await (await fetch(`${base()}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(document.openapi).toBe("3.1.0");
+    expect(document.paths).toHaveProperty(["/trpc/configs.list", "get"]);
+    // A client without tRPC: GET /trpc/<procedure>?input=<JSON> with the bearer token, answer in result.data.
+    const answer = await fetch(`${base()}/trpc/configs.list?input=${encodeURIComponent(JSON.stringify({}))}`, {
+      headers: { authorization: `Bearer ${await signToken(admin)}` },
+    });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toHaveProperty(["result", "data"]);
+  });
+
   it("CORS answers allowed origins only", async () => {
     const allowed = await fetch(`${base()}/trpc/configs.list`, {
       method: "OPTIONS",

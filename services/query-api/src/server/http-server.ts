@@ -11,6 +11,7 @@ import { createRedisCountsChangedFeed } from "../adapters/redis/counts-changed-f
 import { createRedisRateLimiter } from "../adapters/redis/rate-limiter.ts";
 import { cacheVersions, createPassThroughCache, createRedisReadCache } from "../adapters/redis/read-cache.ts";
 import { withTimeout } from "../adapters/redis/with-timeout.ts";
+import { renderOpenApiDocument } from "../openapi.ts";
 import type { QueryApiConfig } from "../config.ts";
 import { appRouter } from "../routers/app.router.ts";
 import { createTokenVerifier } from "./auth.ts";
@@ -36,7 +37,7 @@ export interface QueryApiServer {
 
 /**
  * One port (QUERY_API_PORT) serves tRPC at /trpc (batching, SSE subscriptions) and /healthz,
- * /readyz, /metrics beside it; those paths and CORS are handled before the request reaches tRPC.
+ * /readyz, /metrics and /openapi.json beside it; those paths and CORS are handled before the request reaches tRPC.
  */
 export function createQueryApiServer(options: QueryApiServerOptions): QueryApiServer {
   const { config, db, redis, logger, registry } = options;
@@ -121,6 +122,10 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
     res.end(body);
   }
 
+  let openApi: string | undefined;
+  // Rendered on first request: the document is static for a running server.
+  const openApiText = () => (openApi ??= renderOpenApiDocument());
+
   let server: Server | undefined;
   return {
     async start() {
@@ -138,6 +143,7 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
           return;
         }
         if (path === "/healthz") return reply(res, 200, JSON.stringify({ status: "ok" }));
+        if (path === "/openapi.json") return reply(res, 200, openApiText());
         if (path === "/readyz") {
           readiness()
             .then(({ ready, checks }) => reply(res, ready ? 200 : 503, JSON.stringify({ status: ready ? "ready" : "not ready", checks })))

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { defineQueryApiCommands } from "./scripts.ts";
 import { withTimeout } from "./with-timeout.ts";
 
 export interface RateLimiter {
@@ -16,6 +17,7 @@ export function createRedisRateLimiter(options: {
   now?: () => number;
 }): RateLimiter {
   const now = options.now ?? Date.now;
+  const redis = defineQueryApiCommands(options.redis);
   let lastWarning = 0;
   return {
     async allow(userId) {
@@ -24,8 +26,8 @@ export function createRedisRateLimiter(options: {
       const retryAfterSeconds = Math.max(1, Math.ceil(((minute + 1) * 60_000 - ms) / 1000));
       const key = `${options.prefix}:rl:${userId}:${minute}`;
       try {
-        const results = await withTimeout(options.redis.multi().incr(key).expire(key, 61).exec(), 250);
-        const count = Number(results?.[0]?.[1] ?? 0);
+        // One round trip, one command: the window's count, its TTL set when the window opens.
+        const count = await withTimeout(redis.rateLimitHit(key, 61), 250);
         return { allowed: count <= options.perMinute, retryAfterSeconds };
       } catch (error) {
         if (Date.now() - lastWarning > 10_000) {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { defineQueryApiCommands } from "./scripts.ts";
 import { withTimeout } from "./with-timeout.ts";
 
 /**
@@ -26,14 +27,6 @@ export const cacheVersions = {
 
 const VERSION_TTL_SECONDS = 86_400;
 
-/** KEYS: version keys; ARGV: key prefix, digest of the question. Returns { cache key, cached value or nil }. */
-const LOOKUP_SCRIPT = `
-local versions = redis.call('MGET', unpack(KEYS))
-local parts = {}
-for i, v in ipairs(versions) do parts[i] = v or '0' end
-local key = ARGV[1] .. table.concat(parts, '.') .. ':' .. ARGV[2]
-return { key, redis.call('GET', key) }
-`;
 const REDIS_TIMEOUT_MS = 250;
 
 export interface ReadCacheOptions {
@@ -45,7 +38,8 @@ export interface ReadCacheOptions {
 }
 
 export function createRedisReadCache(options: ReadCacheOptions): ReadCache {
-  const { redis, prefix, ttlSeconds, logger } = options;
+  const { prefix, ttlSeconds, logger } = options;
+  const redis = defineQueryApiCommands(options.redis);
   const versionKey = (name: string) => `${prefix}:v:${name}`;
   let lastWarning = 0;
   const warn = (error: unknown) => {
@@ -61,10 +55,10 @@ export function createRedisReadCache(options: ReadCacheOptions): ReadCache {
       try {
         // One round trip: read the versions, build the key from them and read it, in Redis.
         const digest = createHash("sha1").update(JSON.stringify(key)).digest("base64url");
-        const answer = (await withTimeout(
-          redis.eval(LOOKUP_SCRIPT, dependsOn.length, ...dependsOn.map(versionKey), `${prefix}:c:`, digest),
+        const answer = await withTimeout(
+          redis.readCacheLookup(dependsOn.length, ...dependsOn.map(versionKey), `${prefix}:c:`, digest),
           REDIS_TIMEOUT_MS,
-        )) as [string, string | null];
+        );
         cacheKey = answer[0];
         const cached = answer[1];
         if (cached !== null) {
