@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
-import type { TestDatabase } from "@honorarium/shared/testing";
+import { type TestDatabase, eventually } from "@honorarium/shared/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   AUDIENCE,
@@ -57,6 +57,35 @@ describe("operations endpoints on the API port", () => {
     });
     expect(answer.status).toBe(200);
     expect(await answer.json()).toHaveProperty(["result", "data"]);
+  });
+
+  it("stop() lets a request in progress answer before it closes, and then accepts nothing", async () => {
+    const second = await startApi({ db: database, redisUrl: inject("testServices").redisUrl });
+    const base2 = `http://127.0.0.1:${second.port}`;
+    // Hold configs.list inside Postgres: a lock it must wait for.
+    const blocker = await database.db.transaction();
+    await blocker.raw("lock table threshold_configs in access exclusive mode");
+    const pending = fetch(`${base2}/trpc/configs.list?input=${encodeURIComponent("{}")}`, {
+      headers: { authorization: `Bearer ${await signToken(admin)}` },
+    });
+    await eventually(
+      async () => {
+        const waiting: { rows: { n: number }[] } = await database.db.raw(
+          "select count(*)::int as n from pg_locks where not granted and relation = 'threshold_configs'::regclass",
+        );
+        return (waiting.rows[0]?.n ?? 0) > 0 ? true : undefined;
+      },
+      10_000,
+      "configs.list waiting on the lock",
+    );
+    const stopping = second.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await blocker.rollback();
+    const answer = await pending;
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toHaveProperty(["result", "data"]);
+    await stopping;
+    await expect(fetch(`${base2}/healthz`)).rejects.toThrow();
   });
 
   it("CORS answers allowed origins only", async () => {

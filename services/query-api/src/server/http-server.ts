@@ -39,6 +39,9 @@ export interface QueryApiServer {
  * One port (QUERY_API_PORT) serves tRPC at /trpc (batching, SSE subscriptions) and /healthz,
  * /readyz, /metrics and /openapi.json beside it; those paths and CORS are handled before the request reaches tRPC.
  */
+/** How long stop() waits for requests in progress before cutting their connections. */
+const STOP_GRACE_MS = 10_000;
+
 export function createQueryApiServer(options: QueryApiServerOptions): QueryApiServer {
   const { config, db, redis, logger, registry } = options;
   const metrics = createApiMetrics(registry);
@@ -127,10 +130,19 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
   const openApiText = () => (openApi ??= renderOpenApiDocument());
 
   let server: Server | undefined;
+  // Responses not yet finished: stop() lets requests finish, but cuts event streams (they never do).
+  const inFlight = new Set<ServerResponse>();
+  let closing: Server | undefined;
   return {
     async start() {
       await feed.start();
       server = createServer((req, res) => {
+        inFlight.add(res);
+        res.once("close", () => {
+          inFlight.delete(res);
+          // While stopping, a keep-alive connection whose answer went out is closed at once.
+          closing?.closeIdleConnections();
+        });
         applyCors(req, res);
         if (req.method === "OPTIONS") {
           res.writeHead(204);
@@ -176,9 +188,19 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
       server = undefined;
       await feed.stop();
       if (running === undefined) return;
-      // Open SSE streams would hold close() forever.
-      running.closeAllConnections();
-      await new Promise<void>((resolve) => running.close(() => resolve()));
+      // Stop accepting, let requests in progress answer (their database work is not cut off by the
+      // pool closing after us), close idle keep-alive connections; SSE streams end now (clients
+      // reconnect elsewhere and resume with lastEventId); whatever is left after the grace period is cut.
+      closing = running;
+      const closed = new Promise<void>((resolve) => running.close(() => resolve()));
+      running.closeIdleConnections();
+      for (const res of inFlight) {
+        if (String(res.getHeader("content-type") ?? "").startsWith("text/event-stream")) res.destroy();
+      }
+      const grace = setTimeout(() => running.closeAllConnections(), STOP_GRACE_MS);
+      await closed;
+      clearTimeout(grace);
+      closing = undefined;
     },
   };
 }
