@@ -78,20 +78,33 @@ describe("counter: Postgres offsets are the guard, Kafka's committed offset only
     }
   });
 
-  it("a database without its offsets row re-applies the partition from the log start, not from Kafka's committed hint", async () => {
+  /** A new single-partition topic pair, its group's env, and a mentor to count. */
+  async function freshStream(prefix: string) {
     const ids = { org: randomUUID(), scope: null, mentor: randomUUID(), coordinator: randomUUID() };
-    const fresh = uniqueCounterTopics("offsets-lost");
-    await createCounterTopics(kafka, fresh, 1);
-    const env = counterEnv(services, database.url, fresh);
-    const first = startInProcessCounter(env).service;
-    await first.start();
+    const topics = uniqueCounterTopics(prefix);
+    await createCounterTopics(kafka, topics, 1);
+    return { ids, topics, env: counterEnv(services, database.url, topics) };
+  }
+
+  /** Runs a counter until its stored offsets reach the end of the confirmed topic, then stops it. */
+  async function countUntilCaughtUp(env: Record<string, string>, topics: CounterTopics): Promise<void> {
+    const counter = startInProcessCounter(env).service;
+    await counter.start();
+    try {
+      await waitCaughtUp(kafka, database.db, topics.group, [topics.confirmed]);
+    } finally {
+      await counter.stop();
+    }
+  }
+
+  it("a database without its offsets row re-applies the partition from the log start, not from Kafka's committed hint", async () => {
+    const { ids, topics: fresh, env } = await freshStream("offsets-lost");
     await produceJson(
       producer,
       fresh.confirmed,
       [1, 2, 3].map((day) => confirmed(ids, `2026-06-0${day}T10:00:00Z`)),
     );
-    await waitCaughtUp(kafka, database.db, fresh.group, [fresh.confirmed]);
-    await first.stop();
+    await countUntilCaughtUp(env, fresh);
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -107,20 +120,12 @@ describe("counter: Postgres offsets are the guard, Kafka's committed offset only
     await database.db("mentor_month_counts").where({ peer_mentor_id: ids.mentor }).delete();
     await produceJson(producer, fresh.confirmed, [confirmed(ids, "2026-06-09T10:00:00Z")]);
 
-    const second = startInProcessCounter(env).service;
-    await second.start();
-    try {
-      await waitCaughtUp(kafka, database.db, fresh.group, [fresh.confirmed]);
-      expect(await monthCount(database.db, ids, "2026-06")).toBe(4);
-    } finally {
-      await second.stop();
-    }
+    await countUntilCaughtUp(env, fresh);
+    expect(await monthCount(database.db, ids, "2026-06")).toBe(4);
   });
 
   it("a new group on a partition whose head was deleted starts at the log start", async () => {
-    const ids = { org: randomUUID(), scope: null, mentor: randomUUID(), coordinator: randomUUID() };
-    const truncated = uniqueCounterTopics("offsets-retention");
-    await createCounterTopics(kafka, truncated, 1);
+    const { ids, topics: truncated, env } = await freshStream("offsets-retention");
     await produceJson(
       producer,
       truncated.confirmed,
@@ -135,13 +140,7 @@ describe("counter: Postgres offsets are the guard, Kafka's committed offset only
     } finally {
       await admin.disconnect();
     }
-    const counter = startInProcessCounter(counterEnv(services, database.url, truncated)).service;
-    await counter.start();
-    try {
-      await waitCaughtUp(kafka, database.db, truncated.group, [truncated.confirmed]);
-      expect(await monthCount(database.db, ids, "2026-07")).toBe(3);
-    } finally {
-      await counter.stop();
-    }
+    await countUntilCaughtUp(env, truncated);
+    expect(await monthCount(database.db, ids, "2026-07")).toBe(3);
   });
 });
