@@ -32,8 +32,17 @@ export interface Notifier {
   stop(): Promise<void>;
 }
 
+export interface NotifierHooks {
+  /** The consumer stopped for good (KafkaJS will not restart it); the entrypoint exits. */
+  onFatal?: (error: Error) => void;
+}
+
 /** Wires the notifier from its configuration. Nothing starts until start(). */
-export function createNotifier(config: NotifierConfig, logger: Logger = createLogger(SERVICE_NAME, config.logLevel)): Notifier {
+export function createNotifier(
+  config: NotifierConfig,
+  logger: Logger = createLogger(SERVICE_NAME, config.logLevel),
+  hooks: NotifierHooks = {},
+): Notifier {
   const db = createDatabase(config.databaseUrl, { poolMax: config.dispatchWorkers + 6, applicationName: SERVICE_NAME });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-${SERVICE_NAME}`, logger });
   const redis = createRedis(config.redisUrl, logger);
@@ -65,6 +74,7 @@ export function createNotifier(config: NotifierConfig, logger: Logger = createLo
     sessionTimeoutMs: config.kafkaSessionTimeoutMs,
     handleBatch: createThresholdIngest({ deadLetters, webPushEnabled, deepLinkBaseUrl: config.deepLinkBaseUrl, metrics, logger }),
     onLag: (partition, lag) => metrics.consumerLag.set({ partition: String(partition) }, lag),
+    onFatal: hooks.onFatal ?? ((error) => logger.fatal({ err: error }, "consumer stopped for good")),
   });
   const reminders = createReminderScheduler({
     db,
@@ -143,8 +153,11 @@ if (import.meta.main) {
   runMain(async () => {
     const config = loadNotifierConfig();
     const logger = createLogger(SERVICE_NAME, config.logLevel);
-    const notifier = createNotifier(config, logger);
     const shutdown = createShutdown(logger);
+    const notifier = createNotifier(config, logger, {
+      // Exit non-zero so the supervisor (compose, Kubernetes) restarts a notifier that stopped consuming.
+      onFatal: () => shutdown.terminate("consumer crashed without restart", 1),
+    });
     shutdown.register("notifier", () => notifier.stop());
     shutdown.installSignalHandlers();
     await notifier.start();

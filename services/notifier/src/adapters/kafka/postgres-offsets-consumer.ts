@@ -20,6 +20,8 @@ export interface PostgresOffsetsConsumerOptions {
   handleBatch: PartitionBatchHandler;
   /** Called after each committed batch with the partition's remaining lag (for a gauge). */
   onLag?: (partition: number, lag: number) => void;
+  /** KafkaJS gave up (a crash it will not restart from): the process should exit and be restarted. */
+  onFatal?: (error: Error) => void;
 }
 
 export interface PostgresOffsetsConsumer {
@@ -92,6 +94,19 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
         heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
       });
       consumer = created;
+      created.on(created.events.GROUP_JOIN, () => {
+        // A (re)join forgets pending seeks: a marker from before the rebalance would make the next
+        // batch look like the answer to that seek, and its gap would be accepted.
+        soughtTo.clear();
+        running = consumer !== undefined;
+      });
+      created.on(created.events.CRASH, (event) => {
+        soughtTo.clear();
+        running = false;
+        logger.error({ err: event.payload.error, restart: event.payload.restart }, "consumer crashed");
+        // Without a restart the process would stay up (healthz green) consuming nothing.
+        if (!event.payload.restart) options.onFatal?.(event.payload.error);
+      });
       await created.connect();
       await created.subscribe({ topic, fromBeginning: true });
       await created.run({
