@@ -6,10 +6,11 @@ import {
   createKafka,
   createMetricsRegistry,
   createOpsServer,
+  createPostgresOffsetsConsumer,
   createRedis,
   ensureTopics,
 } from "@honorarium/shared/infra";
-import { createCountingConsumer } from "./adapters/kafka/counting-consumer.ts";
+import { toInboundMessage } from "./adapters/kafka/inbound-message.ts";
 import { createOutboxRelay } from "./adapters/outbox-relay.ts";
 import { createLiveUpdatesPublisher } from "./adapters/redis/live-updates.ts";
 import type { CounterConfig } from "./config.ts";
@@ -69,17 +70,22 @@ export function createCounterService(config: CounterConfig, logger: Logger, hook
     });
   };
   const handlers = new Map<string, TopicHandler>(config.COUNTER_TOPICS.map((topic) => [topic, handlerOf(topic)]));
-  const consumer = createCountingConsumer({
+  const consumer = createPostgresOffsetsConsumer({
     kafka,
     group: config.COUNTER_GROUP_ID,
     topics: config.COUNTER_TOPICS,
     partitionsConsumedConcurrently: config.COUNTER_PARTITIONS_CONCURRENTLY,
     maxBytesPerPartition: config.COUNTER_MAX_BYTES_PER_PARTITION,
     sessionTimeoutMs: config.COUNTER_SESSION_TIMEOUT_MS,
-    metrics,
     logger,
-    applyBatch: (batch, heartbeat, acceptGapFrom) =>
-      applyPartitionBatch({ db, group: config.COUNTER_GROUP_ID, handlers, metrics, logger }, batch, heartbeat, acceptGapFrom),
+    applyBatch: ({ topic, partition, messages }, heartbeat, acceptGapFrom) =>
+      applyPartitionBatch(
+        { db, group: config.COUNTER_GROUP_ID, handlers, metrics, logger },
+        { topic, partition, messages: messages.map(toInboundMessage) },
+        heartbeat,
+        acceptGapFrom,
+      ),
+    onLag: (topic, partition, lag) => metrics.lag.set({ topic, partition: String(partition) }, lag),
     onFatal: hooks.onFatal ?? ((error) => logger.fatal({ err: error }, "consumer stopped for good")),
   });
   const relay = createOutboxRelay({

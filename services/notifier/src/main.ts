@@ -6,6 +6,7 @@ import {
   createKafka,
   createMetricsRegistry,
   createOpsServer,
+  createPostgresOffsetsConsumer,
   createRedis,
   createShutdown,
   ensureTopics,
@@ -13,8 +14,8 @@ import {
 import { loadNotifierConfig, type NotifierConfig } from "./config.ts";
 import { createGuardedHttp } from "./adapters/http/guarded-http.ts";
 import { createDeadLetterProducer } from "./adapters/kafka/dead-letter-producer.ts";
-import { createPostgresOffsetsConsumer } from "./adapters/kafka/postgres-offsets-consumer.ts";
 import { createDueJobListener } from "./adapters/postgres/due-job-listener.ts";
+import { createOffsetGuardedApply } from "./adapters/postgres/offset-guarded-apply.ts";
 import { queueDepth } from "./adapters/postgres/notification-store.ts";
 import { createLeaderLock } from "./adapters/redis/leader-lock.ts";
 import { createNotifierMetrics } from "./metrics.ts";
@@ -67,13 +68,19 @@ export function createNotifier(
   const listener = createDueJobListener(config.databaseUrl, logger, () => dispatcher.wake());
   const consumer = createPostgresOffsetsConsumer({
     kafka,
-    db,
-    groupId: config.consumerGroup,
-    topic: config.inputTopic,
-    logger,
+    group: config.consumerGroup,
+    topics: [config.inputTopic],
+    partitionsConsumedConcurrently: 3,
+    // Notifications are due within 60 s: an idle fetch returns after 100 ms, not KafkaJS's 5 s.
+    maxWaitTimeInMs: 100,
     sessionTimeoutMs: config.kafkaSessionTimeoutMs,
-    handleBatch: createThresholdIngest({ deadLetters, webPushEnabled, deepLinkBaseUrl: config.deepLinkBaseUrl, metrics, logger }),
-    onLag: (partition, lag) => metrics.consumerLag.set({ partition: String(partition) }, lag),
+    logger,
+    applyBatch: createOffsetGuardedApply(
+      db,
+      config.consumerGroup,
+      createThresholdIngest({ deadLetters, webPushEnabled, deepLinkBaseUrl: config.deepLinkBaseUrl, metrics, logger }),
+    ),
+    onLag: (_topic, partition, lag) => metrics.consumerLag.set({ partition: String(partition) }, lag),
     onFatal: hooks.onFatal ?? ((error) => logger.fatal({ err: error }, "consumer stopped for good")),
   });
   const reminders = createReminderScheduler({
@@ -98,7 +105,7 @@ export function createNotifier(
     logger,
     readiness: {
       database: () => databaseIsReachable(db),
-      consumer: async () => consumer.isRunning(),
+      consumer: async () => consumer.isReady(),
     },
   });
 

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { KafkaJSNonRetriableError, type Kafka } from "kafkajs";
-import { createLogger } from "@honorarium/shared";
+import type { Kafka } from "kafkajs";
 import { createTestDatabase, createTestKafka, createTopics, eventually, type TestDatabase } from "@honorarium/shared/testing";
-import { createPostgresOffsetsConsumer } from "../src/adapters/kafka/postgres-offsets-consumer.ts";
 import { createNotifier } from "../src/main.ts";
 import { asMessages, makeCrossing, publish, testConfig } from "./helpers.ts";
 
@@ -50,33 +48,6 @@ describe("offsets stored in Postgres", () => {
       expect(Number(offsets.next_offset)).toBe(first.length + 1);
     } finally {
       await notifier.stop();
-    }
-  });
-
-  it("a consumer crash KafkaJS will not restart from is reported as fatal (the entrypoint exits) and readiness goes false", async () => {
-    const config = testConfig(services, database.url, { topicPartitions: 1 });
-    await createTopics(kafka, [config.inputTopic], 1);
-    const fatal: Error[] = [];
-    const consumer = createPostgresOffsetsConsumer({
-      kafka,
-      db: database.db,
-      groupId: config.consumerGroup,
-      topic: config.inputTopic,
-      logger: createLogger("notifier-crash-test", "silent"),
-      sessionTimeoutMs: 6000,
-      handleBatch: async () => {
-        throw new KafkaJSNonRetriableError("the batch cannot be applied");
-      },
-      onFatal: (error) => fatal.push(error),
-    });
-    await consumer.start();
-    try {
-      await publish(kafka, config.inputTopic, asMessages([makeCrossing()]));
-      const [error] = await eventually(async () => (fatal.length > 0 ? fatal : undefined), 30_000, "the fatal crash");
-      expect(error?.message).toContain("the batch cannot be applied");
-      expect(consumer.isRunning()).toBe(false);
-    } finally {
-      await consumer.stop();
     }
   });
 });

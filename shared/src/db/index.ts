@@ -3,3 +3,4 @@ export * from "./ensure-database.ts";
 export * from "./migrate.ts";
 export * from "./tables.ts";
 export * from "./organizations.ts";
+export * from "./consumer-offsets.ts";

@@ -4,3 +4,4 @@ export * from "./metrics.ts";
 export * from "./ops-server.ts";
 export * from "./shutdown.ts";
 export * from "./assignment-producer.ts";
+export * from "./postgres-offsets-consumer.ts";

@@ -1,9 +1,8 @@
 import { parseArgs } from "node:util";
 import { createLogger, runMain } from "@honorarium/shared";
-import { createDatabase } from "@honorarium/shared/db";
+import { createDatabase, resetGroupOffsets } from "@honorarium/shared/db";
 import { createKafka } from "@honorarium/shared/infra";
 import { loadCounterConfig } from "../config.ts";
-import { resetGroupOffsets } from "../adapters/postgres/offsets.ts";
 
 const USAGE = "usage: npm run counter:replay -- --to <ISO timestamp> [--group <id>]";
 

@@ -1,7 +1,7 @@
 import { DEAD_LETTER_HEADERS, deadLetterTopicOf } from "@honorarium/shared/contracts";
-import type { Knex } from "@honorarium/shared/db";
+import { type Knex, advancePartitionOffset, lockPartitionOffset } from "@honorarium/shared/db";
+import type { BatchDecision } from "@honorarium/shared/infra";
 import type { Logger } from "@honorarium/shared";
-import { advancePartitionOffset, lockPartitionOffset } from "../adapters/postgres/offsets.ts";
 import { type OutboxMessage, insertOutboxMessages } from "../adapters/postgres/outbox.ts";
 import type { CounterMetrics } from "../metrics.ts";
 import type { HandlerResult, InboundMessage, TopicHandler } from "./topic-handler.ts";
@@ -12,12 +12,6 @@ export interface PartitionBatch {
   messages: readonly InboundMessage[];
 }
 
-export type BatchDecision =
-  /** Applied (or already applied): Kafka may move on to `nextOffset`. */
-  | { kind: "committed"; nextOffset: string }
-  /** The batch starts after the stored position: fetch again from `offset`, apply nothing. */
-  | { kind: "seek"; offset: string };
-
 export interface ApplyPartitionBatchDeps {
   db: Knex;
   group: string;
@@ -25,6 +19,9 @@ export interface ApplyPartitionBatchDeps {
   metrics: CounterMetrics;
   logger: Logger;
 }
+
+/** Counts need the whole history: a partition without a stored offset starts at the log start. */
+const COUNT_FROM_LOG_START = "0";
 
 /**
  * DESIGN.md "Exactly-once": one Postgres transaction per topic-partition batch. The stored
@@ -50,7 +47,7 @@ async function applyInTransaction(
   // Metrics are recorded after the commit, so a rolled-back (retried) batch is not counted twice.
   let record = () => {};
   const decision = await deps.db.transaction(async (trx): Promise<BatchDecision> => {
-    const nextOffset = BigInt(await lockPartitionOffset(trx, deps.group, batch.topic, batch.partition));
+    const nextOffset = BigInt(await lockPartitionOffset(trx, deps.group, batch.topic, batch.partition, COUNT_FROM_LOG_START));
     if (BigInt(first.offset) > nextOffset && acceptGapFrom !== nextOffset.toString()) {
       return { kind: "seek", offset: nextOffset.toString() };
     }

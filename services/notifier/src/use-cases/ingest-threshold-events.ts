@@ -1,7 +1,7 @@
 import type { ThresholdCrossed } from "@honorarium/shared/contracts";
 import type { Logger } from "@honorarium/shared";
 import type { DeadLetter, DeadLetterProducer } from "../adapters/kafka/dead-letter-producer.ts";
-import type { PartitionBatchHandler } from "../adapters/kafka/postgres-offsets-consumer.ts";
+import type { PartitionBatchHandler } from "../adapters/postgres/offset-guarded-apply.ts";
 import { insertJobs, loadRecipientChannels, loadRecordedAt, markCoordinatorNotified } from "../adapters/postgres/notification-store.ts";
 import { decodeThresholdCrossed, planThresholdNotifications } from "../domain/notifications.ts";
 import type { NotifierMetrics } from "../metrics.ts";

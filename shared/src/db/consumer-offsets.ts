@@ -1,19 +1,32 @@
-import type { Knex } from "@honorarium/shared/db";
+import type { Knex } from "knex";
+
+/**
+ * DESIGN.md "Exactly-once": a consumer group's positions live in consumer_offsets, written in the
+ * same transaction as what the messages changed. Used by the counter and the notifier through
+ * createPostgresOffsetsConsumer (shared/infra) and by the counter's replay tool.
+ */
 
 /**
  * Locks the partition's row in consumer_offsets and returns the next offset to apply. The lock
  * serializes two group members that briefly own the same partition during a rebalance. Without a
- * row (a new database, or one restored without its offsets) nothing here has been applied, so the
- * row starts at 0: the batch then seeks back to the log start, whatever Kafka's committed hint says,
- * because counts need the whole history (the ledger makes re-applied events duplicates).
+ * row (this group never applied anything here, in this database) the row is created at `startAt`:
+ * "0" for a consumer that needs the whole history (the counter: then the batch seeks back to the
+ * log start, whatever Kafka's committed hint says), or the batch's first offset for one that may
+ * begin where Kafka delivers (the notifier: no notifications for events older than the database).
  */
-export async function lockPartitionOffset(trx: Knex.Transaction, group: string, topic: string, partition: number): Promise<string> {
+export async function lockPartitionOffset(
+  trx: Knex.Transaction,
+  group: string,
+  topic: string,
+  partition: number,
+  startAt: string,
+): Promise<string> {
   // One round trip: the no-op update locks an existing row and returns its offset.
   const result: { rows: { next_offset: string }[] } = await trx.raw(
     `insert into consumer_offsets as o (consumer_group, topic, partition, next_offset) values (?, ?, ?, ?::bigint)
      on conflict (consumer_group, topic, partition) do update set next_offset = o.next_offset
      returning next_offset::text as next_offset`,
-    [group, topic, partition, "0"],
+    [group, topic, partition, startAt],
   );
   const row = result.rows[0];
   if (row === undefined) throw new Error(`consumer_offsets row for ${group} ${topic}[${partition}] vanished`);

@@ -1,0 +1,93 @@
+import { KafkaJSNonRetriableError, type Kafka, type Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createLogger } from "../src/logger.ts";
+import { type BatchDecision, createPostgresOffsetsConsumer } from "../src/infra/index.ts";
+import { createTestKafka, createTopics, eventually, uniqueName } from "../src/testing/index.ts";
+
+const logger = createLogger("offsets-consumer-test", "silent");
+
+describe("createPostgresOffsetsConsumer (the counter's and the notifier's consumer loop)", () => {
+  const services = inject("testServices");
+  let kafka: Kafka;
+  let producer: Producer;
+
+  beforeAll(async () => {
+    kafka = createTestKafka(services.kafkaBrokers);
+    producer = kafka.producer();
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+  });
+
+  async function freshTopic(): Promise<string> {
+    const topic = uniqueName("offsets-consumer");
+    await createTopics(kafka, [topic], 1);
+    return topic;
+  }
+
+  it("a crash KafkaJS will not restart from is reported as fatal (the entrypoint exits) and readiness goes false", async () => {
+    const topic = await freshTopic();
+    const fatal: Error[] = [];
+    const consumer = createPostgresOffsetsConsumer({
+      kafka,
+      group: uniqueName("crash"),
+      topics: [topic],
+      partitionsConsumedConcurrently: 1,
+      sessionTimeoutMs: 6000,
+      logger,
+      applyBatch: async () => {
+        throw new KafkaJSNonRetriableError("the batch cannot be applied");
+      },
+      onFatal: (error) => fatal.push(error),
+    });
+    await consumer.start();
+    try {
+      await producer.send({ topic, messages: [{ key: "k", value: "v" }] });
+      const [error] = await eventually(async () => (fatal.length > 0 ? fatal : undefined), 30_000, "the fatal crash");
+      expect(error?.message).toContain("the batch cannot be applied");
+      expect(consumer.isReady()).toBe(false);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it("seeks where applyBatch says, hands the sought offset back as acceptGapFrom, and reports lag", async () => {
+    const topic = await freshTopic();
+    await producer.send({ topic, messages: ["a", "b", "c", "d"].map((value) => ({ key: "k", value })) });
+    const seen: { first: string; acceptGapFrom: string | undefined }[] = [];
+    const lags: number[] = [];
+    let sought = false;
+    const consumer = createPostgresOffsetsConsumer({
+      kafka,
+      group: uniqueName("seek"),
+      topics: [topic],
+      partitionsConsumedConcurrently: 1,
+      sessionTimeoutMs: 6000,
+      logger,
+      applyBatch: async ({ messages }, _heartbeat, acceptGapFrom): Promise<BatchDecision> => {
+        const first = messages[0]?.offset ?? "?";
+        seen.push({ first, acceptGapFrom });
+        // The first time, pretend the stored position is 2: the consumer must fetch again from there.
+        if (!sought) {
+          sought = true;
+          return { kind: "seek", offset: "2" };
+        }
+        return { kind: "committed", nextOffset: String(Number(messages.at(-1)?.offset ?? 0) + 1) };
+      },
+      onLag: (_topic, _partition, lag) => lags.push(lag),
+      onFatal: () => undefined,
+    });
+    await consumer.start();
+    try {
+      await eventually(async () => (seen.length >= 2 ? true : undefined), 30_000, "the batch after the seek");
+      expect(seen[0]).toEqual({ first: "0", acceptGapFrom: undefined });
+      expect(seen[1]).toEqual({ first: "2", acceptGapFrom: "2" });
+      expect(consumer.isReady()).toBe(true);
+      expect(lags.at(-1)).toBe(0);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});
