@@ -14,7 +14,7 @@ import type { Knex } from "knex";
  * log start, whatever Kafka's committed hint says), or the batch's first offset for one that may
  * begin where Kafka delivers (the notifier: no notifications for events older than the database).
  */
-export async function lockPartitionOffset(
+async function lockPartitionOffset(
   trx: Knex.Transaction,
   group: string,
   topic: string,
@@ -33,7 +33,7 @@ export async function lockPartitionOffset(
   return row.next_offset;
 }
 
-export async function advancePartitionOffset(
+async function advancePartitionOffset(
   trx: Knex.Transaction,
   group: string,
   topic: string,
@@ -80,4 +80,39 @@ export async function resetGroupOffsets(
     );
     return result.rows.map((row) => ({ topic: row.topic, partition: row.partition, offset: row.next_offset }));
   });
+}
+
+export type StoredOffsetOutcome<T> =
+  /** The batch starts after the stored position: fetch again from `offset`, nothing applied. */
+  | { kind: "seek"; offset: string }
+  /** Applied (or all below the position): `skipped` messages were already applied, `applied` is undefined when none was fresh. */
+  | { kind: "committed"; nextOffset: string; skipped: number; fresh: number; applied: T | undefined };
+
+/**
+ * DESIGN.md "Exactly-once" inside the caller's transaction: lock the partition's stored position;
+ * a batch starting above it asks for a seek (unless it answers that very seek, `acceptGapFrom`:
+ * then the offsets between do not exist — transaction markers, retention); messages below it
+ * are skipped; the rest go to `apply`; the position moves past the batch.
+ */
+export async function applyAtStoredOffset<M extends { offset: string }, T>(
+  trx: Knex.Transaction,
+  position: { group: string; topic: string; partition: number; startAt: string; acceptGapFrom: string | undefined },
+  messages: readonly M[],
+  apply: (fresh: readonly M[]) => Promise<T>,
+): Promise<StoredOffsetOutcome<T>> {
+  const { group, topic, partition } = position;
+  const first = messages[0];
+  const last = messages[messages.length - 1];
+  if (first === undefined || last === undefined) throw new Error("a partition batch needs at least one message");
+  const nextOffset = BigInt(await lockPartitionOffset(trx, group, topic, partition, position.startAt));
+  if (BigInt(first.offset) > nextOffset && position.acceptGapFrom !== nextOffset.toString()) {
+    return { kind: "seek", offset: nextOffset.toString() };
+  }
+  const fresh = messages.filter((message) => BigInt(message.offset) >= nextOffset);
+  const skipped = messages.length - fresh.length;
+  if (fresh.length === 0) return { kind: "committed", nextOffset: nextOffset.toString(), skipped, fresh: 0, applied: undefined };
+  const applied = await apply(fresh);
+  const newNext = (BigInt(last.offset) + 1n).toString();
+  await advancePartitionOffset(trx, group, topic, partition, newNext);
+  return { kind: "committed", nextOffset: newNext, skipped, fresh: fresh.length, applied };
 }

@@ -1,5 +1,5 @@
 import { DEAD_LETTER_HEADERS, deadLetterTopicOf } from "@honorarium/shared/contracts";
-import { type Knex, advancePartitionOffset, lockPartitionOffset } from "@honorarium/shared/db";
+import { type Knex, applyAtStoredOffset } from "@honorarium/shared/db";
 import type { BatchDecision } from "@honorarium/shared/infra";
 import type { Logger } from "@honorarium/shared";
 import { type OutboxMessage, insertOutboxMessages } from "../adapters/postgres/outbox.ts";
@@ -24,10 +24,9 @@ export interface ApplyPartitionBatchDeps {
 const COUNT_FROM_LOG_START = "0";
 
 /**
- * DESIGN.md "Exactly-once": one Postgres transaction per topic-partition batch. The stored
- * offset is the guard: below it is already applied, above it means Kafka ran ahead.
- * `acceptGapFrom` is the offset we last sought to: when Kafka answers that seek with a
- * later first offset, the offsets between do not exist (transaction markers, retention).
+ * DESIGN.md "Exactly-once": one Postgres transaction per topic-partition batch, under the stored
+ * offset (applyAtStoredOffset): the handler's changes, its dead-letter rows and the new position
+ * commit together.
  */
 async function applyInTransaction(
   deps: ApplyPartitionBatchDeps,
@@ -36,89 +35,85 @@ async function applyInTransaction(
   acceptGapFrom: string | undefined,
   refusedBy: Error | null,
 ): Promise<BatchDecision> {
-  const first = batch.messages[0];
-  const last = batch.messages[batch.messages.length - 1];
-  if (first === undefined || last === undefined) throw new Error("applyPartitionBatch needs at least one message");
   const handler = deps.handlers.get(batch.topic);
   if (handler === undefined) throw new Error(`no handler for topic ${batch.topic}`);
   const started = process.hrtime.bigint();
 
-  let afterCommit: (() => Promise<void>) | null = null;
-  // Metrics are recorded after the commit, so a rolled-back (retried) batch is not counted twice.
-  let record = () => {};
-  const decision = await deps.db.transaction(async (trx): Promise<BatchDecision> => {
-    const nextOffset = BigInt(await lockPartitionOffset(trx, deps.group, batch.topic, batch.partition, COUNT_FROM_LOG_START));
-    if (BigInt(first.offset) > nextOffset && acceptGapFrom !== nextOffset.toString()) {
-      return { kind: "seek", offset: nextOffset.toString() };
-    }
-    const fresh = batch.messages.filter((message) => BigInt(message.offset) >= nextOffset);
-    const skipped = batch.messages.length - fresh.length;
-    record = () => deps.metrics.skipped.inc({ topic: batch.topic }, skipped);
-    if (fresh.length === 0) return { kind: "committed", nextOffset: nextOffset.toString() };
+  const outcome = await deps.db.transaction((trx) =>
+    applyAtStoredOffset(
+      trx,
+      { group: deps.group, topic: batch.topic, partition: batch.partition, startAt: COUNT_FROM_LOG_START, acceptGapFrom },
+      batch.messages,
+      async (fresh): Promise<HandlerResult> => {
+        const result: HandlerResult =
+          refusedBy === null
+            ? await handler.apply(trx, fresh, heartbeat)
+            : {
+                deadLetters: fresh.map((message) => ({
+                  offset: message.offset,
+                  errorCode: "rejected",
+                  reason: refusalReason(refusedBy),
+                })),
+                outcomes: { rejected: fresh.length },
+                afterCommit: null,
+              };
+        if (result.deadLetters.length > 0) await insertOutboxMessages(trx, deadLetterRows(batch, fresh, result, refusedBy));
+        return result;
+      },
+    ),
+  );
 
-    const result: HandlerResult =
-      refusedBy === null
-        ? await handler.apply(trx, fresh, heartbeat)
-        : {
-            deadLetters: fresh.map((message) => ({
-              offset: message.offset,
-              errorCode: "rejected",
-              reason: refusalReason(refusedBy),
-            })),
-            outcomes: { rejected: fresh.length },
-            afterCommit: null,
-          };
-    if (result.deadLetters.length > 0) {
-      const byOffset = new Map(fresh.map((message) => [message.offset, message]));
-      const failedAt = new Date().toISOString();
-      const rows: OutboxMessage[] = result.deadLetters.map((letter) => {
-        const original = byOffset.get(letter.offset);
-        return {
-          kind: "dead_letter",
-          topic: deadLetterTopicOf(batch.topic),
-          // insertOutboxMessages makes key and headers storable (NUL, non-UTF-8); the payload is bytea, kept as is.
-          key: original?.key ?? null,
-          payload: original?.value ?? null,
-          headers: {
-            // The refusal path keeps only its own headers: nothing copied may fail the insert a second time.
-            ...(refusedBy === null ? original?.headers : undefined),
-            [DEAD_LETTER_HEADERS.reason]: letter.reason,
-            [DEAD_LETTER_HEADERS.errorCode]: letter.errorCode,
-            [DEAD_LETTER_HEADERS.sourceTopic]: batch.topic,
-            [DEAD_LETTER_HEADERS.sourcePartition]: String(batch.partition),
-            [DEAD_LETTER_HEADERS.sourceOffset]: letter.offset,
-            [DEAD_LETTER_HEADERS.failedAt]: failedAt,
-          },
-          eventId: null,
-        };
-      });
-      await insertOutboxMessages(trx, rows);
-    }
-    const newNext = (BigInt(last.offset) + 1n).toString();
-    await advancePartitionOffset(trx, deps.group, batch.topic, batch.partition, newNext);
-    record = () => {
-      deps.metrics.skipped.inc({ topic: batch.topic }, skipped);
-      for (const letter of result.deadLetters) deps.metrics.deadLetters.inc({ topic: batch.topic, code: letter.errorCode });
-      for (const [outcome, count] of Object.entries(result.outcomes)) deps.metrics.events.inc({ topic: batch.topic, outcome }, count);
-      deps.metrics.batchSize.observe({ topic: batch.topic }, fresh.length);
-    };
-    afterCommit = result.afterCommit;
-    return { kind: "committed", nextOffset: newNext };
-  });
-
-  if (decision.kind === "seek") {
+  if (outcome.kind === "seek") {
     deps.metrics.seeks.inc({ topic: batch.topic });
     deps.logger.warn(
-      { topic: batch.topic, partition: batch.partition, batchFirstOffset: first.offset, storedOffset: decision.offset },
+      { topic: batch.topic, partition: batch.partition, batchFirstOffset: batch.messages[0]?.offset, storedOffset: outcome.offset },
       "batch starts after the stored offset; seeking back",
     );
-    return decision;
+    return outcome;
   }
-  record();
+  // Metrics are recorded after the commit, so a rolled-back (retried) batch is not counted twice.
+  deps.metrics.skipped.inc({ topic: batch.topic }, outcome.skipped);
+  const result = outcome.applied;
+  if (result !== undefined) {
+    for (const letter of result.deadLetters) deps.metrics.deadLetters.inc({ topic: batch.topic, code: letter.errorCode });
+    for (const [name, count] of Object.entries(result.outcomes)) deps.metrics.events.inc({ topic: batch.topic, outcome: name }, count);
+    deps.metrics.batchSize.observe({ topic: batch.topic }, outcome.fresh);
+  }
   deps.metrics.batchSeconds.observe({ topic: batch.topic }, Number(process.hrtime.bigint() - started) / 1e9);
-  const publish = afterCommit as (() => Promise<void>) | null;
-  if (publish !== null) await publish();
-  return decision;
+  if (result?.afterCommit) await result.afterCommit();
+  return { kind: "committed", nextOffset: outcome.nextOffset };
+}
+
+/** Outbox rows sending the handler's dead letters to `<topic>.dlq` with the original bytes. */
+function deadLetterRows(
+  batch: PartitionBatch,
+  fresh: readonly InboundMessage[],
+  result: HandlerResult,
+  refusedBy: Error | null,
+): OutboxMessage[] {
+  const byOffset = new Map(fresh.map((message) => [message.offset, message]));
+  const failedAt = new Date().toISOString();
+  return result.deadLetters.map((letter) => {
+    const original = byOffset.get(letter.offset);
+    return {
+      kind: "dead_letter",
+      topic: deadLetterTopicOf(batch.topic),
+      // insertOutboxMessages makes key and headers storable (NUL, non-UTF-8); the payload is bytea, kept as is.
+      key: original?.key ?? null,
+      payload: original?.value ?? null,
+      headers: {
+        // The refusal path keeps only its own headers: nothing copied may fail the insert a second time.
+        ...(refusedBy === null ? original?.headers : undefined),
+        [DEAD_LETTER_HEADERS.reason]: letter.reason,
+        [DEAD_LETTER_HEADERS.errorCode]: letter.errorCode,
+        [DEAD_LETTER_HEADERS.sourceTopic]: batch.topic,
+        [DEAD_LETTER_HEADERS.sourcePartition]: String(batch.partition),
+        [DEAD_LETTER_HEADERS.sourceOffset]: letter.offset,
+        [DEAD_LETTER_HEADERS.failedAt]: failedAt,
+      },
+      eventId: null,
+    };
+  });
 }
 
 /** The database's words without the statement knex puts in front of them (ids only, no payload). */

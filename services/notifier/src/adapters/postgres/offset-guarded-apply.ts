@@ -1,5 +1,5 @@
 import type { KafkaMessage } from "kafkajs";
-import { type Knex, advancePartitionOffset, lockPartitionOffset } from "@honorarium/shared/db";
+import { type Knex, applyAtStoredOffset } from "@honorarium/shared/db";
 import type { BatchDecision, PartitionBatch } from "@honorarium/shared/infra";
 
 /** Applies one partition's fresh messages inside the transaction that also moves the offset. */
@@ -19,20 +19,12 @@ export type PartitionBatchHandler = (input: {
 export function createOffsetGuardedApply(db: Knex, group: string, handleBatch: PartitionBatchHandler) {
   return async (batch: PartitionBatch, _heartbeat: () => Promise<void>, acceptGapFrom: string | undefined): Promise<BatchDecision> => {
     const { topic, partition, messages } = batch;
-    const first = messages[0];
-    const last = messages[messages.length - 1];
-    if (first === undefined || last === undefined) throw new Error("a batch needs at least one message");
-    return db.transaction(async (trx): Promise<BatchDecision> => {
-      const nextOffset = BigInt(await lockPartitionOffset(trx, group, topic, partition, first.offset));
-      if (BigInt(first.offset) > nextOffset && acceptGapFrom !== nextOffset.toString()) {
-        return { kind: "seek", offset: nextOffset.toString() };
-      }
-      const fresh = messages.filter((message) => BigInt(message.offset) >= nextOffset);
-      if (fresh.length === 0) return { kind: "committed", nextOffset: nextOffset.toString() };
-      await handleBatch({ trx, topic, partition, messages: fresh });
-      const newNext = (BigInt(last.offset) + 1n).toString();
-      await advancePartitionOffset(trx, group, topic, partition, newNext);
-      return { kind: "committed", nextOffset: newNext };
-    });
+    const startAt = messages[0]?.offset ?? "0";
+    const outcome = await db.transaction((trx) =>
+      applyAtStoredOffset(trx, { group, topic, partition, startAt, acceptGapFrom }, messages, (fresh) =>
+        handleBatch({ trx, topic, partition, messages: fresh }),
+      ),
+    );
+    return outcome.kind === "seek" ? outcome : { kind: "committed", nextOffset: outcome.nextOffset };
   };
 }
