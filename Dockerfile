@@ -17,6 +17,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY shared ./shared
 COPY services ./services
+COPY scripts/start-service.sh ./scripts/
 USER node
 # Overridden per service in docker-compose.yml.
-CMD ["node", "--disable-warning=TimeoutNegativeWarning", "services/query-api/src/main.ts"]
+CMD ["bash", "scripts/start-service.sh", "query-api"]

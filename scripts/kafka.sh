@@ -90,7 +90,6 @@ up() {
   format_storage
   log "starting Kafka $KAFKA_VERSION (log: $LOG_FILE)"
   # setsid: the broker outlives the shell that started it (npm test, the quick start).
-  KAFKA_STARTED_AT=$SECONDS
   setsid java $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$ROOT_DIR/infra/kafka/log4j2.properties" \
     -cp "$LIB_DIR/*" kafka.Kafka "$CONFIG_FILE" >>"$LOG_FILE" 2>&1 < /dev/null &

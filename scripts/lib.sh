@@ -37,5 +37,5 @@ require_node_modules() {
   }
 }
 
-# KafkaJS 2.2.4 schedules a timer with a negative delay on Node >= 24; the warning is noise.
-export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=TimeoutNegativeWarning"
+# The common Node flags (shared/src/runtime/node-flags.json) for every node these scripts start.
+export NODE_OPTIONS="${NODE_OPTIONS:-} $(node -p 'require(process.argv[1]).common.join(" ")' "$ROOT_DIR/shared/src/runtime/node-flags.json")"

@@ -48,9 +48,7 @@ stop_all() {
 rm -f "$RUN_DIR/pids"
 log "starting the demo webhook receiver, counter, notifier and query API (logs in .run/logs/)"
 start webhook node scripts/demo-webhook-receiver.ts
-start counter node --disable-warning=TimeoutNegativeWarning --max-old-space-size=192 --max-semi-space-size=16 services/counter/src/main.ts
-start notifier node --disable-warning=TimeoutNegativeWarning services/notifier/src/main.ts
-start query-api node --disable-warning=TimeoutNegativeWarning services/query-api/src/main.ts
+for service in counter notifier query-api; do start "$service" bash scripts/start-service.sh "$service"; done
 [ "${DETACH:-0}" = 1 ] || trap 'stop_all; exit 0' INT TERM
 
 for target in "counter:$COUNTER_HTTP_PORT" "notifier:$NOTIFIER_HTTP_PORT" "query-api:$QUERY_API_PORT"; do
@@ -64,7 +62,7 @@ for target in "counter:$COUNTER_HTTP_PORT" "notifier:$NOTIFIER_HTTP_PORT" "query
 done
 
 if [ "${DEMO:-1}" = 1 ]; then
-  node --disable-warning=TimeoutNegativeWarning scripts/demo-stream.ts 2>&1 | sed -u 's/^/[demo] /'
+  node scripts/demo-stream.ts 2>&1 | sed -u 's/^/[demo] /'
 fi
 
 if [ "${DETACH:-0}" = 1 ]; then

@@ -9,11 +9,11 @@
  * usual DATABASE_URL / KAFKA_BROKERS / REDIS_URL (defaults: the local stack).
  */
 import { randomUUID } from "node:crypto";
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Kafka, Partitioners, logLevel } from "kafkajs";
-import { createTestDatabase, freePort, uniqueName } from "@honorarium/shared/testing";
+import { createTestDatabase, freePort, spawnNode, uniqueName } from "@honorarium/shared/testing";
+import { COMMON_NODE_FLAGS, serviceEntry, serviceOnlyNodeFlags } from "@honorarium/shared/runtime";
 import type { Knex } from "@honorarium/shared/db";
 import { assignmentConfirmedSchema } from "@honorarium/shared/contracts";
 import { monthKeyOf, localDateKeyOf } from "@honorarium/shared/domain";
@@ -24,7 +24,6 @@ const MENTORS = Number(process.env.BENCH_MENTORS ?? 500);
 const PARTITIONS = 3;
 // Messages per produce request (spread over the partitions): the size of the record batches the counter fetches.
 const PRODUCE_CHUNK = Number(process.env.BENCH_PRODUCE_CHUNK ?? 5000);
-const RECOMMENDED_NODE_FLAGS = "--max-old-space-size=192 --max-semi-space-size=16";
 const SERVER_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const BROKERS = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -227,27 +226,26 @@ async function main(): Promise<void> {
 
   const port = await freePort();
   const profile = process.env.BENCH_CPU_PROFILE_DIR ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [];
-  // The heap cap the README recommends for production (NODE_OPTIONS); BENCH_COUNTER_NODE_FLAGS="" runs without it.
-  const nodeFlags = (process.env.BENCH_COUNTER_NODE_FLAGS ?? RECOMMENDED_NODE_FLAGS).split(" ").filter((flag) => flag !== "");
-  const child = spawn(
-    process.execPath,
-    ["--disable-warning=TimeoutNegativeWarning", ...nodeFlags, ...profile, `${ROOT}services/counter/src/main.ts`],
-    {
-      env: {
-        ...process.env,
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: BROKERS.join(","),
-        REDIS_URL,
-        LOG_LEVEL: process.env.BENCH_COUNTER_LOG_LEVEL ?? "warn",
-        COUNTER_HTTP_PORT: String(port),
-        COUNTER_GROUP_ID: group,
-        COUNTER_TOPICS: `${confirmed},${cancelled}`,
-        COUNTER_THRESHOLD_CROSSED_TOPIC: `${prefix}.honorarium.threshold-crossed.v1`,
-        COUNTER_REDIS_KEY_PREFIX: `${prefix}:`,
-      },
-      stdio: ["ignore", "inherit", "inherit"],
+  // The counter's production flags (shared/src/runtime/node-flags.ts); BENCH_COUNTER_NODE_FLAGS replaces them ("" runs without a heap cap).
+  const nodeFlags =
+    process.env.BENCH_COUNTER_NODE_FLAGS === undefined
+      ? [...serviceOnlyNodeFlags("counter")]
+      : process.env.BENCH_COUNTER_NODE_FLAGS.split(" ").filter((flag) => flag !== "");
+  const child = spawnNode(`${ROOT}${serviceEntry("counter")}`, {
+    flags: [...COMMON_NODE_FLAGS, ...nodeFlags, ...profile],
+    env: {
+      DATABASE_URL: database.url,
+      KAFKA_BROKERS: BROKERS.join(","),
+      REDIS_URL,
+      LOG_LEVEL: process.env.BENCH_COUNTER_LOG_LEVEL ?? "warn",
+      COUNTER_HTTP_PORT: String(port),
+      COUNTER_GROUP_ID: group,
+      COUNTER_TOPICS: `${confirmed},${cancelled}`,
+      COUNTER_THRESHOLD_CROSSED_TOPIC: `${prefix}.honorarium.threshold-crossed.v1`,
+      LIVE_UPDATES_PREFIX: `${prefix}:`,
     },
-  );
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   const pid = child.pid ?? 0;
   try {
     await waitFor(

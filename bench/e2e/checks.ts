@@ -101,6 +101,8 @@ export interface CheckContext {
   /** Whether to ask the API for every mentor or a sample. */
   mentorSample: number | "all";
   topics: { confirmed: string; cancelled: string; crossed: string };
+  /** The services' clock (epoch ms) while the checks run: the API reports the periods current at it. */
+  now: number;
 }
 
 export interface CheckOutput {
@@ -243,7 +245,7 @@ export async function runChecks(ctx: CheckContext): Promise<CheckOutput> {
   if (ctx.mentorSample !== "all" && ctx.mentorSample < mentors.length) {
     mentors = [...mentors].sort((a, b) => a.id.localeCompare(b.id)).slice(0, ctx.mentorSample);
   }
-  const now = new Date();
+  const now = new Date(ctx.now);
   const countProblems: string[] = [];
   const payableProblems: string[] = [];
   const historyProblems: string[] = [];
@@ -337,7 +339,7 @@ export async function runChecks(ctx: CheckContext): Promise<CheckOutput> {
   for (const org of ctx.stream.orgs) {
     const client = clients.get(org.id);
     if (client === undefined) continue;
-    for (const year of [2025, 2026]) {
+    for (const year of ctx.stream.calendar.years) {
       const report = await client.bufdir.aggregate.query({ year });
       const truth = ctx.truth.bufdir.get(`${org.id}|${year}`);
       const label = `${org.key} ${year}`;
@@ -363,9 +365,9 @@ export async function runChecks(ctx: CheckContext): Promise<CheckOutput> {
     }
   }
   check(
-    "bufdir.aggregate: totals, months, scopes, tiers and honorarium totals (3 organizations × 2025, 2026)",
+    `bufdir.aggregate: totals, months, scopes, tiers and honorarium totals (${ctx.stream.orgs.length} organizations × ${ctx.stream.calendar.years.join(", ")})`,
     bufdirProblems,
-    "6 reports",
+    `${ctx.stream.orgs.length * ctx.stream.calendar.years.length} reports`,
   );
 
   // --- The coordinators' webhook receiver: every crossing notified; repeats counted by webhook-id.

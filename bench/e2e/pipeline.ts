@@ -80,16 +80,12 @@ export function serviceSpecs(env: PipelineEnv): ServiceSpec[] {
   return [
     {
       name: "counter",
-      entry: "services/counter/src/main.ts",
-      nodeFlags: ["--max-old-space-size=192", "--max-semi-space-size=16"],
       port: env.ports.counter,
       // A SIGKILLed member leaves the group after the session timeout: 6 s instead of 30 s.
       env: { ...common, COUNTER_HTTP_PORT: String(env.ports.counter), COUNTER_SESSION_TIMEOUT_MS: "6000", ...env.extra?.counter },
     },
     {
       name: "notifier",
-      entry: "services/notifier/src/main.ts",
-      nodeFlags: [],
       port: env.ports.notifier,
       env: {
         ...common,
@@ -101,8 +97,6 @@ export function serviceSpecs(env: PipelineEnv): ServiceSpec[] {
     },
     {
       name: "query-api",
-      entry: "services/query-api/src/main.ts",
-      nodeFlags: [],
       port: env.ports.api,
       env: {
         ...common,

@@ -12,6 +12,7 @@
  * Exits 1 when a check fails. Options: --events N, --mentors N, --rate R (events/s), --seed S,
  * --sample N (ask the API about N mentors instead of all), --keep (leave the infrastructure up).
  */
+import { serviceOnlyNodeFlags } from "@honorarium/shared/runtime";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
           cancelShare: 0.01,
           poisonShare: 0.005,
           lateShare: 0.05,
+          now: started,
         });
     const secrets = await seedOrganizations(db, stream?.orgs ?? orgs, `http://127.0.0.1:${ports.webhook}/webhooks`);
     receiver = await startReceiver(ports.webhook, secrets);
@@ -416,6 +418,7 @@ async function main(): Promise<void> {
         producedAt,
         mentorSample: OPTIONS.sample,
         topics: TOPICS,
+        now: Date.now(),
       });
     } else {
       const totalCommitted = (await committed(TOPICS.confirmed)) ?? -1;
@@ -578,7 +581,7 @@ async function main(): Promise<void> {
       "",
       `Command: \`${command}\` (from the repository root; root script \`npm run bench:e2e\`).`,
       "",
-      `Machine: ${(await import("node:os")).cpus().length} cores, shared with other test runs. Own Kafka (KRaft, single node), PostgreSQL 15 cluster and Redis on ports ${ports.kafka}/${ports.postgres}/${ports.redis}; services as child processes (counter with \`--max-old-space-size=192 --max-semi-space-size=16\`, session timeouts 6 s).`,
+      `Machine: ${(await import("node:os")).cpus().length} cores, shared with other test runs. Own Kafka (KRaft, single node), PostgreSQL 15 cluster and Redis on ports ${ports.kafka}/${ports.postgres}/${ports.redis}; services as child processes with their production Node flags (counter: \`${serviceOnlyNodeFlags("counter").join(" ")}\`), session timeouts 6 s.`,
       "",
       `Result: **${failed ? "FAILED" : "all checks passed"}**`,
       ...(SOAK && OPTIONS.minutes < 30

@@ -1,19 +1,15 @@
 /** The three services as child processes (killable, restartable), and the coordinators' webhook receiver. */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import type { ServiceName } from "@honorarium/shared/runtime";
+import { spawnService } from "@honorarium/shared/testing";
 import { createWriteStream, readFileSync, type WriteStream } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Webhook } from "standardwebhooks";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-export type ServiceName = "counter" | "notifier" | "query-api";
-
 export interface ServiceSpec {
+  /** Started as production starts it: its entry and Node flags come from shared/src/runtime/node-flags.ts. */
   name: ServiceName;
-  entry: string;
-  nodeFlags: string[];
   env: Record<string, string>;
   port: number;
 }
@@ -44,11 +40,7 @@ export class ServiceProcess {
   }
 
   start(): void {
-    const child = spawn(
-      process.execPath,
-      ["--disable-warning=TimeoutNegativeWarning", ...this.spec.nodeFlags, join(ROOT, this.spec.entry)],
-      { env: { PATH: process.env.PATH ?? "", ...this.spec.env }, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawnService(this.spec.name, { env: this.spec.env });
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
     this.child = child;

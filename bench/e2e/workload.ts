@@ -65,6 +65,7 @@ export type StreamItem =
 export interface Stream {
   orgs: OrgSpec[];
   mentors: Mentor[];
+  calendar: StreamCalendar;
   /** Phase 1: cancellations that arrive before their confirmation (tombstones), plus poison. */
   earlyCancels: StreamItem[];
   /** Phase 2: confirmations (with duplicates, late events and poison), produced under faults. */
@@ -144,11 +145,49 @@ export interface StreamOptions {
   poisonShare: number;
   /** Share of the distinct confirmations in the last 40% of the stream that are dated in the previous year. */
   lateShare: number;
+  /**
+   * The clock the stream is dated by (epoch ms; the caller passes Date.now() or a fixed instant).
+   * Every date is relative to it, so the stream always spans the current period, last year,
+   * and the last New Year — whatever day the suite runs on.
+   */
+  now: number;
 }
 
-const START = Date.parse("2025-09-01T00:00:00Z");
-const END = Date.parse("2026-11-20T00:00:00Z");
+export interface StreamCalendar {
+  /** Confirmations are spread over [start, end]. */
+  start: number;
+  end: number;
+  /** Late (offline-synced) confirmations are dated from here, in the autumn of the previous year. */
+  lateFrom: number;
+  /** The last New Year's Eve at least a day before `now`, 21:00Z (22:00 in Oslo). */
+  newYearEve: number;
+  /** When every late cancellation happened. */
+  cancelledAt: string;
+  /** The calendar years (in Oslo) the stream's confirmations fall in, oldest first. */
+  years: number[];
+}
+
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+/** The dates of a stream generated at `now`: 15 months back to an hour ago. */
+export function streamCalendar(now: number): StreamCalendar {
+  const end = now - HOUR;
+  const start = end - 450 * DAY;
+  const year = new Date(now).getUTCFullYear();
+  const eveOf = (y: number) => Date.UTC(y - 1, 11, 31, 21);
+  const newYearEve = eveOf(year) + 5 * HOUR <= now - DAY ? eveOf(year) : eveOf(year - 1);
+  const yearIn = (at: number) => Number(localDate(new Date(at).toISOString(), "Europe/Oslo").slice(0, 4));
+  const [startYear, endYear] = [yearIn(start), yearIn(end)];
+  return {
+    start,
+    end,
+    lateFrom: Math.max(start, Date.UTC(year - 1, 8, 15)),
+    newYearEve,
+    cancelledAt: new Date(now - HOUR / 2).toISOString(),
+    years: Array.from({ length: endYear - startYear + 1 }, (_, i) => startYear + i),
+  };
+}
 
 function poisonValue(random: () => number, mentor: string, topic: "confirm" | "cancel"): { value: string; why: string } {
   const roll = random();
@@ -176,6 +215,7 @@ function poisonValue(random: () => number, mentor: string, topic: "confirm" | "c
 
 export function generateStream(tag: string, options: StreamOptions): Stream {
   const random = seededRandom(options.seed);
+  const calendar = streamCalendar(options.now);
   const orgs = defineOrgs(tag);
   const [blind, half, quarter] = orgs as [OrgSpec, OrgSpec, OrgSpec];
   const mentors: Mentor[] = Array.from({ length: options.mentors }, (_, i) => {
@@ -201,14 +241,15 @@ export function generateStream(tag: string, options: StreamOptions): Stream {
     let at: number;
     if (f > 0.6 && random() < options.lateShare) {
       // Offline sync: confirmed in the autumn of the previous year, arriving now.
-      at = Date.parse("2025-09-15T00:00:00Z") + Math.floor(random() * 100 * DAY);
+      at = Math.min(calendar.end, calendar.lateFrom + Math.floor(random() * 100 * DAY));
       stats.lateEvents = (stats.lateEvents ?? 0) + 1;
     } else if (random() < 0.03) {
-      // Around New Year: 23:00Z on 31 December is already 2026 in Oslo.
-      at = Date.parse("2025-12-31T21:00:00Z") + Math.floor(random() * 5 * 3_600_000);
+      // Around New Year: 23:00Z on 31 December is already the next year in Oslo.
+      at = calendar.newYearEve + Math.floor(random() * 5 * HOUR);
       stats.newYearEvents = (stats.newYearEvents ?? 0) + 1;
     } else {
-      at = Math.min(END, Math.max(START, START + f * (END - START) + (random() - 0.5) * 6 * DAY));
+      const { start, end } = calendar;
+      at = Math.min(end, Math.max(start, start + f * (end - start) + (random() - 0.5) * 6 * DAY));
     }
     const scope = pick(mentor.scopes);
     distinct.push({
@@ -258,7 +299,7 @@ export function generateStream(tag: string, options: StreamOptions): Stream {
         assignmentId: event.assignmentId,
         peerMentorId: event.peerMentorId,
         organizationId: event.organizationId,
-        cancelledAt: "2026-11-21T10:00:00+01:00",
+        cancelledAt: calendar.cancelledAt,
         reason: "e2e",
       },
     };
@@ -279,7 +320,7 @@ export function generateStream(tag: string, options: StreamOptions): Stream {
   stats.cancellations = totalCancels;
   stats.tombstoneCancellations = early;
   stats.poison = poisonTotal;
-  return { orgs, mentors, earlyCancels, confirms: ordered.map((o) => o.item), lateCancels, stats };
+  return { orgs, mentors, calendar, earlyCancels, confirms: ordered.map((o) => o.item), lateCancels, stats };
 }
 
 // ---------- ground truth ----------

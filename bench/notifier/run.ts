@@ -11,13 +11,12 @@
  * KAFKA_BROKERS / REDIS_URL (defaults: the local stack).
  */
 import { randomUUID } from "node:crypto";
-import { spawn } from "node:child_process";
 import { createServer, request as httpRequest, Agent } from "node:http";
 import { mkdirSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
-import { createTestDatabase, uniqueName } from "@honorarium/shared/testing";
+import { createTestDatabase, spawnService, uniqueName } from "@honorarium/shared/testing";
 import { freshThresholdCrossed, type ThresholdCrossed } from "@honorarium/shared/contracts";
 import { Webhook } from "standardwebhooks";
 
@@ -143,9 +142,8 @@ async function main(): Promise<void> {
   const organizationId = randomUUID();
   await database.db("organization_webhooks").insert({ organization_id: organizationId, url: receiver.url, secret: SECRET, enabled: true });
 
-  const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", `${ROOT}services/notifier/src/main.ts`], {
+  const child = spawnService("notifier", {
     env: {
-      PATH: process.env.PATH ?? "",
       DATABASE_URL: database.url,
       REDIS_URL,
       KAFKA_BROKERS: BROKERS.join(","),

@@ -12,12 +12,12 @@
  * REDIS_URL (defaults: the local stack).
  */
 import { randomUUID } from "node:crypto";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { SignJWT } from "jose";
-import { createTestDatabase, freePort, uniqueName } from "@honorarium/shared/testing";
+import { createTestDatabase, freePort, spawnService, uniqueName } from "@honorarium/shared/testing";
 import { type OpenLoopResult, openLoop } from "./open-loop.ts";
 
 const MENTORS = Number(process.env.BENCH_MENTORS ?? 10_000);
@@ -47,11 +47,10 @@ async function startServer(databaseUrl: string, cacheEnabled: boolean): Promise<
   const port = await freePort();
   // BENCH_QUERY_API_NODE_FLAGS: extra Node flags for the server (e.g. heap sizes), "" by default.
   const nodeFlags = (process.env.BENCH_QUERY_API_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
-  const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", ...nodeFlags, "services/query-api/src/main.ts"], {
-    cwd: ROOT,
+  const child = spawnService("query-api", {
+    extraFlags: nodeFlags,
     stdio: ["ignore", "ignore", "inherit"],
     env: {
-      ...process.env,
       DATABASE_URL: databaseUrl,
       REDIS_URL,
       QUERY_API_PORT: String(port),

@@ -72,6 +72,7 @@ export const commonEnvShape = {
   KAFKA_BROKERS: envVar.csv("127.0.0.1:9092"),
   KAFKA_CLIENT_ID: z.string().min(1).default("honorarium-tracker"),
   LOG_LEVEL: envVar.logLevel(),
+  /** Prefix of the live-update channel and stream (counter → query API); the two must agree. Empty in production. */
+  LIVE_UPDATES_PREFIX: z.string().default(""),
 };
 export const commonEnvSchema = z.object(commonEnvShape);
-export type CommonEnv = z.infer<typeof commonEnvSchema>;

@@ -23,7 +23,6 @@ export const counterEnvSchema = z.object({
   /** How long the group waits for a silent member (e.g. one killed -9) before rebalancing its partitions. */
   COUNTER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
   /** Prefixes the Redis live-update channel and stream (keeps concurrent test runs apart); empty in production. */
-  COUNTER_REDIS_KEY_PREFIX: z.string().default(""),
 });
 
 export type CounterConfig = z.infer<typeof counterEnvSchema>;

@@ -54,7 +54,7 @@ export function createCounterService(config: CounterConfig, logger: Logger, hook
   const redis = createRedis(config.REDIS_URL, logger, "counter-redis");
   const registry = createMetricsRegistry("counter");
   const metrics = createCounterMetrics(registry);
-  const liveUpdates = createLiveUpdatesPublisher(redis, logger, metrics, config.COUNTER_REDIS_KEY_PREFIX);
+  const liveUpdates = createLiveUpdatesPublisher(redis, logger, metrics, config.LIVE_UPDATES_PREFIX);
   const publishChanges = config.COUNTER_LIVE_UPDATES ? liveUpdates.publish : async () => undefined;
 
   const handlerOf = (topic: string): TopicHandler => {

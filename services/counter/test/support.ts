@@ -50,7 +50,7 @@ export function counterEnv(services: TestServices, databaseUrl: string, topics: 
     COUNTER_TOPICS: `${topics.confirmed},${topics.cancelled}`,
     COUNTER_THRESHOLD_CROSSED_TOPIC: topics.crossed,
     COUNTER_RELAY_POLL_MS: "200",
-    COUNTER_REDIS_KEY_PREFIX: topics.redisPrefix,
+    LIVE_UPDATES_PREFIX: topics.redisPrefix,
     ...extra,
   };
 }

@@ -1,7 +1,8 @@
 import type { AssignmentCancelled, AssignmentConfirmed } from "@honorarium/shared/contracts";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { spawnNode, spawnService } from "@honorarium/shared/testing";
 import type { Kafka, Producer } from "kafkajs";
 import type { Knex } from "@honorarium/shared/db";
 import { thresholdCrossedEventId } from "@honorarium/shared/contracts";
@@ -268,7 +269,6 @@ export async function produceInOrder(
   }
 }
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const REPLAY = fileURLToPath(new URL("../src/tools/replay.ts", import.meta.url));
 const RECONCILE = fileURLToPath(new URL("../src/tools/reconcile.ts", import.meta.url));
 
@@ -279,10 +279,7 @@ export interface CounterProcess {
 }
 
 export function spawnCounter(env: Record<string, string>): CounterProcess {
-  const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", MAIN], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = spawnService("counter", { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -296,10 +293,7 @@ export async function runTool(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", tool === "replay" ? REPLAY : RECONCILE, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnNode(tool === "replay" ? REPLAY : RECONCILE, { args, env });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => {

@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Kafka } from "kafkajs";
-import { createTestDatabase, createTestKafka, eventually, type TestDatabase } from "@honorarium/shared/testing";
+import { createTestDatabase, createTestKafka, eventually, spawnService, type TestDatabase } from "@honorarium/shared/testing";
 import {
   addWebhook,
   asMessages,
@@ -14,15 +13,11 @@ import {
   type WebhookReceiver,
 } from "./helpers.ts";
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const EVENTS = 60;
 
 function startChild(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: string[] } {
   const output: string[] = [];
-  const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", MAIN], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnService("notifier", { env });
   child.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString("utf8")));
   child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString("utf8")));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { COUNTS_CHANGED_CHANNEL } from "@honorarium/shared/contracts";
+import { liveUpdatesKeys } from "@honorarium/shared/contracts";
 import { createLogger } from "@honorarium/shared";
 import { createRedis } from "@honorarium/shared/infra";
 import { type TestDatabase, eventually } from "@honorarium/shared/testing";
@@ -328,7 +328,7 @@ describe("authorization matrix", () => {
               // M1 in scope A (own) or P1 (other org): visible to every role allowed on that organization.
               const mentor = target === "own" ? M1 : P1;
               await publisher.publish(
-                COUNTS_CHANGED_CHANNEL,
+                liveUpdatesKeys(api.config.LIVE_UPDATES_PREFIX).channel,
                 JSON.stringify({
                   organizationId: w.organizationId,
                   scopeId: w.scopeId,

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import {
-  COUNTS_CHANGED_CHANNEL,
-  COUNTS_CHANGED_STREAM,
   COUNTS_CHANGED_STREAM_MAXLEN,
   COUNTS_CHANGED_STREAM_FIELD,
   type CountsChanged,
+  liveUpdatesKeys,
 } from "@honorarium/shared/contracts";
 import { createLogger } from "@honorarium/shared";
 import { createRedis } from "@honorarium/shared/infra";
@@ -34,8 +33,9 @@ let officeRecord: string;
 /** Publishes exactly as the counter does (contracts/live-updates.ts): XADD to the stream, then PUBLISH with the entry id. */
 async function publishChange(change: Omit<CountsChanged, "id" | "at">): Promise<string> {
   const message = { ...change, at: new Date().toISOString() };
+  const { stream, channel } = liveUpdatesKeys(api.config.LIVE_UPDATES_PREFIX);
   const id = await publisher.xadd(
-    COUNTS_CHANGED_STREAM,
+    stream,
     "MAXLEN",
     "~",
     String(COUNTS_CHANGED_STREAM_MAXLEN),
@@ -44,7 +44,7 @@ async function publishChange(change: Omit<CountsChanged, "id" | "at">): Promise<
     JSON.stringify(message),
   );
   if (id === null) throw new Error("xadd returned no id");
-  await publisher.publish(COUNTS_CHANGED_CHANNEL, JSON.stringify({ ...message, id }));
+  await publisher.publish(channel, JSON.stringify({ ...message, id }));
   return id;
 }
 

@@ -77,6 +77,8 @@ export async function startApi(options: {
     QUERY_API_PORT: "0",
     QUERY_API_HOST: "127.0.0.1",
     QUERY_API_REDIS_PREFIX: uniqueName("qa-test"),
+    // Its own live-update channel and stream: concurrent runs share one Redis.
+    LIVE_UPDATES_PREFIX: `${uniqueName("qa-live")}:`,
     QUERY_API_RATE_LIMIT_PER_MINUTE: "100000",
     QUERY_API_WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
     LOG_LEVEL: "silent",

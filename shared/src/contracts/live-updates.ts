@@ -11,6 +11,14 @@ import { uuidSchema } from "./common.ts";
 export const COUNTS_CHANGED_CHANNEL = "honorarium:counts-changed:v1";
 export const COUNTS_CHANGED_STREAM = "honorarium:counts-changed-stream:v1";
 export const COUNTS_CHANGED_STREAM_MAXLEN = 10_000;
+/**
+ * The channel and stream under a deployment's prefix (LIVE_UPDATES_PREFIX, read by the counter and
+ * the query API alike; empty in production). Test runs sharing one Redis each use their own.
+ */
+export function liveUpdatesKeys(prefix: string): { channel: string; stream: string } {
+  return { channel: `${prefix}${COUNTS_CHANGED_CHANNEL}`, stream: `${prefix}${COUNTS_CHANGED_STREAM}` };
+}
+
 /** Each stream entry has this one field, holding the message as JSON (without its id: the entry id is the id). */
 export const COUNTS_CHANGED_STREAM_FIELD = "message";
 

@@ -3,3 +3,4 @@ export * from "./database.ts";
 export * from "./kafka.ts";
 export * from "./eventually.ts";
 export * from "./ports.ts";
+export * from "./processes.ts";

@@ -5,8 +5,6 @@ import type { Logger } from "@honorarium/shared";
 import type { CounterMetrics } from "../metrics.ts";
 import { outboxKafkaKey, storableText } from "./postgres/outbox.ts";
 
-/** Failed publishes of one row before it is parked (until config.ts has COUNTER_RELAY_MAX_ATTEMPTS). */
-export const DEFAULT_RELAY_MAX_ATTEMPTS = 10;
 /** Bytes per produce request: well under the broker's default 1 MB (message.max.bytes) per partition batch. */
 export const RELAY_MAX_REQUEST_BYTES = 512 * 1024;
 
@@ -17,7 +15,7 @@ export interface OutboxRelayOptions {
   batchSize: number;
   pollMs: number;
   /** Failed publishes before a row is parked: left in the outbox, no longer claimed. */
-  maxAttempts?: number;
+  maxAttempts: number;
   metrics: CounterMetrics;
   logger: Logger;
 }
@@ -155,7 +153,7 @@ function chunksByBytes(outgoing: readonly Outgoing[], maxBytes: number): Outgoin
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, logger, metrics } = options;
-  const maxAttempts = options.maxAttempts ?? DEFAULT_RELAY_MAX_ATTEMPTS;
+  const { maxAttempts } = options;
   let producer: Producer | undefined;
   let admin: Admin | undefined;
   let listener: pg.Client | undefined;

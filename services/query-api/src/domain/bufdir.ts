@@ -1,4 +1,4 @@
-import { fromMinorUnits, sumAmounts, toMinorUnits } from "@honorarium/shared/domain";
+import { sumAmounts } from "@honorarium/shared/domain";
 
 /** The versioned first line of every export; bump v1 when columns change. */
 export const BUFDIR_EXPORT_FORMAT = "honorarium-tracker bufdir-export v1";
@@ -163,9 +163,4 @@ export function renderBufdirCsv(report: BufdirReport, generatedAt: Date): string
     ]);
   }
   return `${lines.join("\r\n")}\r\n`;
-}
-
-/** Adds decimal strings exactly (re-exported for the repository's per-tier sums). */
-export function addAmounts(a: string, b: string): string {
-  return fromMinorUnits(toMinorUnits(a) + toMinorUnits(b));
 }

@@ -1,4 +1,3 @@
-import type { Knex } from "knex";
 import type { Logger } from "pino";
 import type { CountsChangedFeed } from "../adapters/redis/counts-changed-feed.ts";
 import type { RateLimiter } from "../adapters/redis/rate-limiter.ts";
@@ -16,7 +15,6 @@ export interface ApiSettings {
 
 /** Everything a handler may use; built once per server. */
 export interface ApiDependencies {
-  db: Knex;
   repositories: Repositories;
   cache: ReadCache;
   rateLimiter: RateLimiter;

@@ -7,6 +7,7 @@ import type { Knex } from "knex";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createPostgresRepositories } from "../adapters/postgres/index.ts";
+import { liveUpdatesKeys } from "@honorarium/shared/contracts";
 import { createRedisCountsChangedFeed } from "../adapters/redis/counts-changed-feed.ts";
 import { createRedisRateLimiter } from "../adapters/redis/rate-limiter.ts";
 import { cacheVersions, createPassThroughCache, createRedisReadCache } from "../adapters/redis/read-cache.ts";
@@ -55,6 +56,7 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
         onResult: (outcome) => metrics.cacheResults.inc({ outcome }),
       });
   const feed = createRedisCountsChangedFeed({
+    keys: liveUpdatesKeys(config.LIVE_UPDATES_PREFIX),
     subscriber: options.subscriberRedis,
     reader: redis,
     logger,
@@ -66,7 +68,6 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
       ]),
   });
   const deps: ApiDependencies = {
-    db,
     repositories: createPostgresRepositories(db),
     cache,
     rateLimiter: createRedisRateLimiter({

@@ -60,7 +60,6 @@ const t = initTRPC.context<Context>().create({
 });
 
 export const router = t.router;
-export const createCallerFactory = t.createCallerFactory;
 
 /** Timing, and the mapping of domain and database errors to tRPC codes. */
 const observed = t.middleware(async ({ ctx, path, type, next }) => {

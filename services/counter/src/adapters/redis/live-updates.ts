@@ -1,10 +1,9 @@
 import type { Redis } from "ioredis";
 import {
-  COUNTS_CHANGED_CHANNEL,
-  COUNTS_CHANGED_STREAM,
   COUNTS_CHANGED_STREAM_FIELD,
   COUNTS_CHANGED_STREAM_MAXLEN,
   type CountsChanged,
+  liveUpdatesKeys,
 } from "@honorarium/shared/contracts";
 import type { Logger } from "@honorarium/shared";
 import type { MentorChange } from "../../domain/counting-plan.ts";
@@ -24,11 +23,10 @@ export interface LiveUpdatesPublisher {
  * Live count updates after each commit (shared/src/contracts/live-updates.ts): XADD to the
  * capped stream, then PUBLISH with the entry id. Best effort: a failure is logged and counted.
  * Published off the batch's critical path, in order. `keyPrefix` keeps concurrent test runs on
- * one Redis apart; production leaves it empty.
+ * one Redis apart (LIVE_UPDATES_PREFIX); production leaves it empty.
  */
 export function createLiveUpdatesPublisher(redis: Redis, logger: Logger, metrics: CounterMetrics, keyPrefix = ""): LiveUpdatesPublisher {
-  const stream = `${keyPrefix}${COUNTS_CHANGED_STREAM}`;
-  const channel = `${keyPrefix}${COUNTS_CHANGED_CHANNEL}`;
+  const { stream, channel } = liveUpdatesKeys(keyPrefix);
   let chain: Promise<void> = Promise.resolve();
   let queued = 0;
   return {

@@ -1,6 +1,4 @@
 import {
-  COUNTS_CHANGED_CHANNEL,
-  COUNTS_CHANGED_STREAM,
   COUNTS_CHANGED_STREAM_FIELD,
   type CountsChanged,
   countsChangedSchema,
@@ -59,16 +57,19 @@ export function parseStreamEntry(id: string, fields: readonly string[]): CountsC
 }
 
 export function createRedisCountsChangedFeed(options: {
+  /** The counter's channel and stream (liveUpdatesKeys of LIVE_UPDATES_PREFIX). */
+  keys: { channel: string; stream: string };
   subscriber: Redis;
   reader: Redis;
   logger: Logger;
   onChange?: (change: CountsChanged) => Promise<void> | void;
 }): CountsChangedFeed {
   const { subscriber, reader, logger } = options;
+  const { keys } = options;
   const listeners = new Set<CountsChangedListener>();
 
   const onMessage = (channel: string, text: string) => {
-    if (channel !== COUNTS_CHANGED_CHANNEL) return;
+    if (channel !== keys.channel) return;
     const parsed = countsChangedSchema.safeParse(tryJson(text));
     if (!parsed.success) {
       logger.warn({ channel }, "ignored a malformed counts-changed message");
@@ -80,7 +81,7 @@ export function createRedisCountsChangedFeed(options: {
   };
   const subscribe = () => {
     subscriber
-      .subscribe(COUNTS_CHANGED_CHANNEL)
+      .subscribe(keys.channel)
       .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : error }, "subscribe failed"));
   };
 
@@ -103,7 +104,7 @@ export function createRedisCountsChangedFeed(options: {
       return () => listeners.delete(listener);
     },
     async readAfter(lastEventId, limit) {
-      const entries = await withTimeout(reader.xrange(COUNTS_CHANGED_STREAM, `(${lastEventId}`, "+", "COUNT", limit), 2000);
+      const entries = await withTimeout(reader.xrange(keys.stream, `(${lastEventId}`, "+", "COUNT", limit), 2000);
       const changes: CountsChanged[] = [];
       for (const [id, fields] of entries) {
         const change = parseStreamEntry(id, fields);

@@ -1,0 +1,41 @@
+/**
+ * The Node flags each process of this project runs with. They are written once, in
+ * node-flags.json beside this file (JSON so that the shell reads them with any Node, before the
+ * project's own Node 24 is installed): `scripts/start-service.sh` (npm run start:*, npm run up,
+ * docker-compose, the Dockerfile), the scripts' NODE_OPTIONS (scripts/lib.sh), and every test or
+ * benchmark that spawns a service.
+ *
+ * - common: KafkaJS 2.2.4 schedules timers with negative delays, which Node ≥ 24 warns about.
+ * - counter: the heap cap keeps its peak RSS under 300 MB at full speed (bench/counter).
+ */
+import flags from "./node-flags.json" with { type: "json" };
+
+export const COMMON_NODE_FLAGS: readonly string[] = flags.common;
+
+export type ServiceName = "counter" | "notifier" | "query-api";
+
+export const SERVICE_NAMES: readonly ServiceName[] = ["counter", "notifier", "query-api"];
+
+/** Per service, after the common flags. */
+const SERVICE_FLAGS: Record<ServiceName, readonly string[]> = {
+  counter: flags.counter,
+  notifier: flags.notifier,
+  "query-api": flags["query-api"],
+};
+
+/** The service's own flags (without the common ones). */
+export function serviceOnlyNodeFlags(service: ServiceName): readonly string[] {
+  return SERVICE_FLAGS[service];
+}
+
+/** Everything a service's `node` is started with, before its entry file. */
+export function serviceNodeFlags(service: ServiceName): string[] {
+  return [...COMMON_NODE_FLAGS, ...SERVICE_FLAGS[service]];
+}
+
+/** The entry file of a service, relative to the repository root. */
+export const serviceEntry = (service: ServiceName): string => `services/${service}/src/main.ts`;
+
+export function isServiceName(name: string): name is ServiceName {
+  return (SERVICE_NAMES as readonly string[]).includes(name);
+}
