@@ -24,16 +24,26 @@ export DEMO_WEBHOOK_PORT="${DEMO_WEBHOOK_PORT:-9470}"
 # The demo's webhook receiver listens on loopback, which the notifier refuses unless allowed.
 export NOTIFIER_WEBHOOK_ALLOW_HOSTS="${NOTIFIER_WEBHOOK_ALLOW_HOSTS:-127.0.0.1}"
 export LOG_LEVEL="${LOG_LEVEL:-info}"
+# Web Push works out of the box: VAPID keys made on the first start, kept in .run/vapid.env (unless set).
+if [ -z "${NOTIFIER_VAPID_PUBLIC_KEY:-}" ]; then eval "$(node scripts/dev-vapid-keys.ts "$RUN_DIR/vapid.env")"; fi
 
 for port in "$QUERY_API_PORT" "$COUNTER_HTTP_PORT" "$NOTIFIER_HTTP_PORT" "$DEMO_WEBHOOK_PORT"; do
   port_open 127.0.0.1 "$port" && die "port $port is already taken (is the stack already running? npm run down stops it)"
 done
 
+# On a terminal the JSON log lines are shown human-readable (pino-pretty); the files under
+# .run/logs/ and output to a pipe or file stay JSON. PRETTY=0 keeps JSON on a terminal too.
+if [ -t 1 ] && [ "${PRETTY:-1}" = 1 ]; then
+  present() { pino-pretty --colorize --singleLine --translateTime SYS:HH:MM:ss --ignore pid,hostname,service,name; }
+else
+  present() { cat; }
+fi
+
 pids=()
 start() { # name command...
   local name="$1"; shift
   # Prefix each line with the service name so the interleaved logs stay readable.
-  ( "$@" 2>&1 | tee -a "$RUN_DIR/logs/$name.log" | sed -u "s/^/[$name] /" ) &
+  ( "$@" 2>&1 | tee -a "$RUN_DIR/logs/$name.log" | present | sed -u "s/^/[$name] /" ) &
   pids+=($!)
   echo $! >> "$RUN_DIR/pids"
 }

@@ -125,7 +125,7 @@ describe("counter: counting semantics against Kafka, Postgres and Redis", () => 
 
   it("records the 3rd and 15th assignment per RK scope and calendar year with every spec 003 field, and publishes each once", async () => {
     const org = randomUUID();
-    await insertBlindeforbundetTiers(database.db, org);
+    const tiers = await insertBlindeforbundetTiers(database.db, org);
     const ids = newIds(org);
     const otherScope = { ...ids, scope: randomUUID() };
     const events = Array.from({ length: 16 }, (_, i) => confirmed(ids, `2026-02-${String(i + 1).padStart(2, "0")}T09:00:00Z`));
@@ -154,12 +154,13 @@ describe("counter: counting semantics against Kafka, Postgres and Redis", () => 
       needs_review: false,
     });
     expect(office.reached_at.toISOString()).toBe("2026-02-03T09:00:00.000Z");
-    expect(office.threshold_config_id).toBeTruthy();
+    expect(office.threshold_config_id).toBe(tiers.office);
     expect(office.recorded_at).toBeInstanceOf(Date);
     expect(higher).toMatchObject({
       threshold_level: "higher_rate",
       honorarium_rate: "1500.00",
       trigger_assignment_id: events[14]?.assignmentId,
+      threshold_config_id: tiers.higher,
     });
     expect(await monthCount(database.db, otherScope, "2026-02")).toBe(2);
 
@@ -262,8 +263,13 @@ describe("counter: counting semantics against Kafka, Postgres and Redis", () => 
     expect(await monthCount(database.db, ids, "2025-12")).toBe(2);
     expect(await monthCount(database.db, ids, "2026-01")).toBe(1);
     expect(await records(ids)).toHaveLength(0);
-    const ledger = await database.db("assignment_ledger").where({ peer_mentor_id: ids.mentor, month_key: "2026-01" }).first();
-    expect(ledger?.activity_date).toBeTruthy();
+    // The Oslo calendar date of 2025-12-31T23:30Z (read as text: a DATE as a JS Date depends on the host's zone).
+    const ledger = await database
+      .db("assignment_ledger")
+      .select(database.db.raw("activity_date::text as activity_date"))
+      .where({ peer_mentor_id: ids.mentor, month_key: "2026-01" })
+      .first();
+    expect(ledger?.activity_date).toBe("2026-01-01");
   });
 
   it("applies configurations by effective date at confirmedAt and never crosses retroactively", async () => {

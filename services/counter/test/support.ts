@@ -172,8 +172,13 @@ export async function insertTier(db: Knex, tier: Tier): Promise<string> {
 }
 
 /** Blindeforbundet-like: office honorarium at 3, higher rate at 15, per calendar year. */
-export async function insertBlindeforbundetTiers(db: Knex, organizationId: string, effectiveFrom = "2020-01-01T00:00:00Z"): Promise<void> {
-  await insertTier(db, {
+/** Blindeforbundet's two tiers; returns their configuration ids. */
+export async function insertBlindeforbundetTiers(
+  db: Knex,
+  organizationId: string,
+  effectiveFrom = "2020-01-01T00:00:00Z",
+): Promise<{ office: string; higher: string }> {
+  const office = await insertTier(db, {
     organizationId,
     name: "Kontorhonorar",
     thresholdCount: 3,
@@ -182,7 +187,7 @@ export async function insertBlindeforbundetTiers(db: Knex, organizationId: strin
     level: "office_honorarium",
     effectiveFrom,
   });
-  await insertTier(db, {
+  const higher = await insertTier(db, {
     organizationId,
     name: "Høyere sats",
     thresholdCount: 15,
@@ -191,6 +196,7 @@ export async function insertBlindeforbundetTiers(db: Knex, organizationId: strin
     level: "higher_rate",
     effectiveFrom,
   });
+  return { office, higher };
 }
 
 export async function monthCount(db: Knex, ids: Ids, monthKey: string): Promise<number> {

@@ -209,7 +209,7 @@ describe("the notifier (one instance)", () => {
     const requests = receiver.received.filter((request) => request.path === path);
     expect(requests.map((request) => request.status)).toEqual([503, 503, 204]);
     expect(new Set(requests.map((request) => request.headers["webhook-id"]))).toEqual(new Set([webhookJob?.id]));
-    const attempts: { attempt_number: number; outcome: string; http_status: number; started_at: Date; finished_at: Date }[] = await database
+    const attempts: { attempt_number: number; outcome: string; http_status: number; retry_in_ms: number | null }[] = await database
       .db("notification_attempts")
       .where("job_id", webhookJob?.id)
       .orderBy("attempt_number");
@@ -218,12 +218,14 @@ describe("the notifier (one instance)", () => {
       [2, "retryable_error", 503],
       [3, "delivered", 204],
     ]);
-    // Each retry was scheduled from the early ladder (1 s, then 2 s caps), not the slow one.
-    // (Only an upper bound derived from the schedule; polling adds at most one interval.)
-    for (const [index, cap] of EARLY_LADDER_CAPS_MS.slice(0, 2).entries()) {
-      const gap = (attempts[index + 1]?.started_at.getTime() ?? 0) - (attempts[index]?.finished_at.getTime() ?? 0);
-      expect(gap).toBeLessThan(cap + config.pollIntervalMs + 5_000);
-    }
+    // Each retry was scheduled from the early ladder (full jitter under 1 s, then 2 s caps), not the
+    // slow one (30 s and up); the delivered attempt scheduled none.
+    const [first, second] = EARLY_LADDER_CAPS_MS;
+    expect(attempts[0]?.retry_in_ms).toBeGreaterThanOrEqual(0);
+    expect(attempts[0]?.retry_in_ms).toBeLessThanOrEqual(first);
+    expect(attempts[1]?.retry_in_ms).toBeGreaterThanOrEqual(0);
+    expect(attempts[1]?.retry_in_ms).toBeLessThanOrEqual(second);
+    expect(attempts[2]?.retry_in_ms).toBeNull();
     const record = await database.db("honorarium_records").where("id", event.recordId).first();
     expect(record.coordinator_notified).toBe(true);
   });

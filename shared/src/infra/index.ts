@@ -5,3 +5,4 @@ export * from "./ops-server.ts";
 export * from "./shutdown.ts";
 export * from "./assignment-producer.ts";
 export * from "./postgres-offsets-consumer.ts";
+export * from "./transient-faults.ts";

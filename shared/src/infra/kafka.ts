@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type ITopicConfig, type KafkaConfig, type LogEntry } from "kafkajs";
 import type { Logger } from "pino";
+import { createTransientFaultGate } from "./transient-faults.ts";
 
 export interface KafkaFactoryOptions {
   brokers: string[];
@@ -16,12 +17,23 @@ const PINO_LEVEL: Record<number, "error" | "warn" | "info" | "debug"> = {
   [logLevel.DEBUG]: "debug",
 };
 
-/** A KafkaJS client whose logs go through pino. */
+/** How long retriable broker conditions stay quiet (debug) before they are logged as the faults they then are. */
+export const TRANSIENT_BROKER_GRACE_MS = 30_000;
+
+const IDEMPOTENT_RETRIES_WARNING = "Limiting retries for the idempotent producer may invalidate EoS guarantees";
+let idempotentRetriesExplained = false;
+
+/**
+ * A KafkaJS client whose logs go through pino. A fresh or restarting broker answers "coordinator
+ * is loading", "no leader" and the like for a few seconds while KafkaJS retries: those stay at
+ * debug unless they last longer than TRANSIENT_BROKER_GRACE_MS.
+ */
 export function createKafka(options: KafkaFactoryOptions): Kafka {
   // Every producer here uses KafkaJS 2's default (murmur2, Java-compatible) partitioner on purpose;
   // its once-per-process notice about the v1 → v2 change is noise in every service's log.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
   const kafkaLogger = options.logger.child({ component: "kafkajs" });
+  const gate = createTransientFaultGate({ graceMs: TRANSIENT_BROKER_GRACE_MS });
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
@@ -31,7 +43,21 @@ export function createKafka(options: KafkaFactoryOptions): Kafka {
       () =>
       ({ level, log }: LogEntry) => {
         const { message, ...extra } = log;
-        kafkaLogger[PINO_LEVEL[level] ?? "info"](extra, message);
+        if (message === IDEMPOTENT_RETRIES_WARNING) {
+          // Bounded on purpose: a send that gives up is retried by its caller (the outbox relay, the
+          // dead-letter path) with the same eventId, which every consumer dedupes. Said once, not per producer.
+          if (!idempotentRetriesExplained)
+            kafkaLogger.info(
+              "idempotent producers retry a bounded number of times; a send that gives up is sent again with the same eventId, which consumers dedupe",
+            );
+          idempotentRetriesExplained = true;
+          return;
+        }
+        // Two services creating the same topic at start: ensureTopics accepts "already exists" and
+        // throws anything else, so the connection's own report of the response is only detail.
+        if (message.startsWith("Response CreateTopics")) return kafkaLogger.debug(extra, message);
+        const errorText = typeof extra.error === "string" ? extra.error : "";
+        kafkaLogger[gate.levelFor(PINO_LEVEL[level] ?? "info", `${message} ${errorText}`)](extra, message);
       },
   });
 }

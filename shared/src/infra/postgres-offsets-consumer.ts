@@ -1,5 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import type { Logger } from "pino";
+import { TRANSIENT_BROKER_GRACE_MS } from "./kafka.ts";
+import { createTransientFaultGate } from "./transient-faults.ts";
 
 /** One topic-partition's fetched messages, in offset order, as KafkaJS delivers them. */
 export interface PartitionBatch {
@@ -59,6 +61,7 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
   // The offset last sought to per partition: a batch answering that seek at a later offset is a real gap.
   const soughtTo = new Map<string, string>();
   const lastHintAt = new Map<string, number>();
+  const crashes = createTransientFaultGate({ graceMs: TRANSIENT_BROKER_GRACE_MS });
 
   return {
     async start() {
@@ -89,7 +92,10 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
       running.on(running.events.CRASH, (event) => {
         soughtTo.clear();
         ready = false;
-        logger.error({ err: event.payload.error, restart: event.payload.restart }, "consumer crashed");
+        const { error, restart } = event.payload;
+        // A restart after a retriable broker condition (a fresh broker's loading coordinator) is routine at first.
+        const level = restart ? crashes.levelFor("error", `${error.name} ${error.message}`) : "error";
+        logger[level]({ err: error, restart }, restart ? "consumer crashed; KafkaJS restarts it" : "consumer crashed");
         // Without a restart the process would stay up (healthz green) consuming nothing.
         if (!event.payload.restart) options.onFatal(event.payload.error);
       });

@@ -46,6 +46,8 @@ const STOP_GRACE_MS = 10_000;
 export function createQueryApiServer(options: QueryApiServerOptions): QueryApiServer {
   const { config, db, redis, logger, registry } = options;
   const metrics = createApiMetrics(registry);
+  // One clock for the handlers and the rate limit's windows (tests inject a fixed one).
+  const now = options.now ?? (() => new Date());
   const cache = !config.QUERY_API_CACHE_ENABLED
     ? createPassThroughCache()
     : createRedisReadCache({
@@ -75,12 +77,13 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
       prefix: config.QUERY_API_REDIS_PREFIX,
       perMinute: config.QUERY_API_RATE_LIMIT_PER_MINUTE,
       logger,
+      now: () => now().getTime(),
     }),
     feed,
     metrics,
     settings: { taxNearRatio: config.QUERY_API_TAX_NEAR_RATIO, webhookAllowHosts: config.QUERY_API_WEBHOOK_ALLOW_HOSTS },
     logger,
-    now: options.now ?? (() => new Date()),
+    now,
   };
   const verifyToken = createTokenVerifier({
     secret: config.AUTH_JWT_SECRET,

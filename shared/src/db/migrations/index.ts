@@ -9,6 +9,7 @@ import * as bufdirActivityDays from "./014_bufdir_activity_days.ts";
 import * as assignmentDeliveryLookups from "./020_assignment_delivery_lookups.ts";
 import * as outboxParking from "./021_outbox_parking.ts";
 import * as writePathIndexes from "./022_write_path_indexes.ts";
+import * as attemptRetryDelay from "./023_attempt_retry_delay.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -27,4 +28,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["020_assignment_delivery_lookups", assignmentDeliveryLookups],
   ["021_outbox_parking", outboxParking],
   ["022_write_path_indexes", writePathIndexes],
+  ["023_attempt_retry_delay", attemptRetryDelay],
 ];

@@ -276,6 +276,7 @@ export async function recordAttempts(db: Knex, results: readonly AttemptResult[]
           outcome: result.outcome,
           http_status: result.httpStatus,
           error: result.error,
+          retry_in_ms: result.next.status === "pending" ? result.next.retryInMs : null,
         })),
       );
     }

@@ -1,8 +1,4 @@
-import {
-  COUNTS_CHANGED_STREAM_FIELD,
-  type CountsChanged,
-  countsChangedSchema,
-} from "@honorarium/shared/contracts";
+import { COUNTS_CHANGED_STREAM_FIELD, type CountsChanged, countsChangedSchema } from "@honorarium/shared/contracts";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { withTimeout } from "./with-timeout.ts";

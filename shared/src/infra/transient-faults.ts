@@ -1,0 +1,57 @@
+/**
+ * Conditions a Kafka client meets while a broker starts, restarts or moves a group coordinator:
+ * the client retries them by itself. They are normal for a few seconds and a fault only when they
+ * last, so they are logged quietly (debug) during a grace period and at their own level after it.
+ */
+
+/** Texts of retriable broker conditions (KafkaJS error messages and Kafka error names). */
+const TRANSIENT_PATTERNS: readonly RegExp[] = [
+  /coordinator is loading/i,
+  /COORDINATOR_LOAD_IN_PROGRESS/,
+  /not the correct coordinator/i,
+  /NOT_COORDINATOR/,
+  /coordinator is not available/i,
+  /COORDINATOR_NOT_AVAILABLE/,
+  /failed to find group coordinator/i,
+  /There is no leader for this topic-partition/i,
+  /LEADER_NOT_AVAILABLE/,
+  /NOT_LEADER_OR_FOLLOWER|not the leader for that topic-partition/i,
+  /does not host this topic-partition/i,
+  /group is rebalancing|REBALANCE_IN_PROGRESS/i,
+  /Connection error|ECONNREFUSED|ECONNRESET|EPIPE|socket hang up|Closed connection|Connection timeout/i,
+  /Request .* timed out|REQUEST_TIMED_OUT/i,
+  /Restarting the consumer in/i,
+];
+
+export function isTransientBrokerCondition(text: string): boolean {
+  return TRANSIENT_PATTERNS.some((pattern) => pattern.test(text));
+}
+
+export type FaultLevel = "error" | "warn" | "info" | "debug";
+
+export interface TransientFaultGate {
+  /**
+   * The level to log an entry at: `level` for anything that is not a transient broker condition,
+   * or that belongs to an episode older than the grace period; "debug" otherwise.
+   */
+  levelFor(level: FaultLevel, text: string): FaultLevel;
+}
+
+/**
+ * An episode starts with the first transient condition after `graceMs` without any, and lasts
+ * while they keep coming: inside its first `graceMs` they are debug, after that they are faults.
+ */
+export function createTransientFaultGate(options: { graceMs: number; now?: () => number }): TransientFaultGate {
+  const now = options.now ?? Date.now;
+  let episodeStart: number | undefined;
+  let lastSeen = Number.NEGATIVE_INFINITY;
+  return {
+    levelFor(level, text) {
+      if (level === "debug" || level === "info" || !isTransientBrokerCondition(text)) return level;
+      const at = now();
+      if (episodeStart === undefined || at - lastSeen > options.graceMs) episodeStart = at;
+      lastSeen = at;
+      return at - episodeStart <= options.graceMs ? "debug" : level;
+    },
+  };
+}
