@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { EnvError } from "@honorarium/shared";
@@ -45,7 +45,9 @@ describe("docker-compose.yml", () => {
     (name, { entry, port }) => {
       const service = services[name];
       expect(service?.build).toBe(".");
-      expect(service?.command).toContain(entry);
+      // Started as npm run start:* starts it: scripts/start-service.sh adds the Node flags and runs the entry.
+      expect(service?.command).toEqual(["bash", "scripts/start-service.sh", name]);
+      expect(existsSync(new URL(`../${entry}`, import.meta.url))).toBe(true);
       expect(service?.ports).toContain(`${port}:${port}`);
       expect(service?.healthcheck?.test.join(" ")).toContain(`127.0.0.1:${port}/healthz`);
       expect(service?.depends_on?.migrate?.condition).toBe("service_completed_successfully");
