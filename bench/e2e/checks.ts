@@ -318,6 +318,8 @@ export async function runChecks(ctx: CheckContext): Promise<CheckOutput> {
         if (milestone.needsReview !== expected.needsReview) historyProblems.push(`${expected.key}: needsReview ${milestone.needsReview}`);
         if (Number(milestone.honorariumRate) !== Number(expected.amount))
           historyProblems.push(`${expected.key}: rate ${milestone.honorariumRate}`);
+        if (Math.round(Number(milestone.amountDue) * 100) !== expected.amountDueCents)
+          historyProblems.push(`${expected.key}: amountDue ${milestone.amountDue}, expected ${(expected.amountDueCents / 100).toFixed(2)}`);
       }
     }
     for (const key of got.keys()) if (!ctx.truth.crossings.has(key)) historyProblems.push(`unexpected ${key}`);
@@ -330,7 +332,7 @@ export async function runChecks(ctx: CheckContext): Promise<CheckOutput> {
   check("counts.forMentor: payable honorarium this year (taxFree.honorariumYearToDate)", payableProblems, mentorsLabel);
   const flagged = [...ctx.truth.crossings.values()].filter((c) => c.needsReview).length;
   check(
-    "milestones.history: every crossing once, rate, needsReview",
+    "milestones.history: every crossing once, rate, amount due, needsReview",
     historyProblems,
     `${mentorsLabel}; ${ctx.truth.crossings.size} crossings, ${flagged} flagged for review after cancellations`,
   );

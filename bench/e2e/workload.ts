@@ -360,6 +360,8 @@ export interface ExpectedCrossing {
   triggerAssignmentId: string;
   reachedAt: string;
   needsReview: boolean;
+  /** What the record owes, in øre: its rate where tiers add up, the top-up over lower tiers where a higher one replaces them. */
+  amountDueCents: number;
 }
 
 export interface Truth {
@@ -438,6 +440,7 @@ export function computeTruth(stream: Stream): Truth {
           triggerAssignmentId: event.assignmentId,
           reachedAt: event.confirmedAt,
           needsReview: false,
+          amountDueCents: 0,
         });
       }
     }
@@ -493,12 +496,27 @@ export function computeTruth(stream: Stream): Truth {
     figures.activeMentors = mentorsPerYear.get(key)?.size ?? 0;
     figures.activityDays = daysPerYear.get(key)?.size ?? 0;
   }
+  // What each crossing owes, per (scope, mentor, period), walking the tiers upward: a cumulative
+  // tier adds its rate, one that is not replaces what was owed (never below it).
+  const periods = new Map<string, ExpectedCrossing[]>();
+  for (const crossing of crossings.values()) {
+    const key = `${crossing.organizationId}|${crossing.scopeId ?? "-"}|${crossing.peerMentorId}|${crossing.periodType}|${crossing.periodKey}`;
+    periods.set(key, [...(periods.get(key) ?? []), crossing]);
+  }
+  for (const group of periods.values()) {
+    let owed = 0;
+    for (const crossing of group.sort((a, b) => a.thresholdCount - b.thresholdCount || a.tierOrder - b.tierOrder)) {
+      const after = crossing.cumulative ? owed + cents(crossing.amount) : Math.max(owed, cents(crossing.amount));
+      crossing.amountDueCents = after - owed;
+      owed = after;
+    }
+  }
   for (const crossing of crossings.values()) {
     crossing.needsReview = (finalPeriod.get(crossing.key) ?? 0) < crossing.thresholdCount;
     const figures = figuresOf(crossing.organizationId, String(crossing.fiscalYear));
     const tier = figures.tiers.get(crossing.tierName) ?? { crossings: 0, total: 0 };
     tier.crossings += 1;
-    tier.total += cents(crossing.amount);
+    tier.total += crossing.amountDueCents;
     figures.tiers.set(crossing.tierName, tier);
   }
   return { monthCounts, crossings, bufdir, countedAssignments: counted.length };
@@ -506,17 +524,5 @@ export function computeTruth(stream: Stream): Truth {
 
 /** Payable honorarium of one mentor in an income year: per (scope, period) the top tier, or the sum when cumulative. */
 export function payableInYear(crossings: readonly ExpectedCrossing[], year: number): number {
-  const groups = new Map<string, ExpectedCrossing[]>();
-  for (const c of crossings) {
-    if (c.fiscalYear !== year) continue;
-    const key = `${c.scopeId ?? "-"}|${c.periodType}|${c.periodKey}`;
-    groups.set(key, [...(groups.get(key) ?? []), c]);
-  }
-  let total = 0;
-  for (const group of groups.values()) {
-    group.sort((a, b) => a.thresholdCount - b.thresholdCount);
-    const top = group[group.length - 1] as ExpectedCrossing;
-    total += top.cumulative ? group.reduce((sum, c) => sum + cents(c.amount), 0) : cents(top.amount);
-  }
-  return total;
+  return crossings.filter((c) => c.fiscalYear === year).reduce((sum, c) => sum + c.amountDueCents, 0);
 }

@@ -24,7 +24,8 @@ import { type RunningApi, createTestDatabase, seedLedger, seedRecord, startApi }
  *  Scope B: a5 a6 → mentors 1, confirmed 2, days 2.
  *  Months: 01 → 1 mentor, 3 confirmed, 2 days; 03 → 1, 2, 1 (M2 on 03-10 once across scopes); 04 → 1, 1, 1; others 0.
  *  Crossings 2026: office 500 × 3 (pending, paid, cancelled) → 3 crossings, 1000.00 (cancelled excluded);
- *                  higher 1500 × 1 (processing) → 1 crossing, 1500.00. Total 4 crossings, 2500.00.
+ *                  higher 1500 × 1 (processing) → 1 crossing, owing the 1000.00 top-up over M1's office
+ *                  honorarium (the higher rate replaces it). Total 4 crossings, 2000.00.
  *                  A 2025 crossing and another organization's rows are not counted.
  */
 const ORG = randomUUID();
@@ -123,7 +124,8 @@ describe("bufdir.aggregate", () => {
       activityDays: 4,
       cancelledAssignments: 2,
       crossings: 4,
-      honorariumTotal: "2500.00",
+      // M1 is owed 1,500 for 2026 in scope A, not 500 + 1,500: the higher rate replaces the office honorarium.
+      honorariumTotal: "2000.00",
     });
     const expectedScopes = [
       { scopeId: A, activePeerMentors: 2, confirmedAssignments: 4, activityDays: 3 },
@@ -153,7 +155,8 @@ describe("bufdir.aggregate", () => {
         thresholdCount: 15,
         currency: "NOK",
         crossings: 1,
-        honorariumTotal: "1500.00",
+        // The top-up over M1's office honorarium (the one rule), not the whole rate.
+        honorariumTotal: "1000.00",
         paidTotal: "0.00",
         cancelledCrossings: 0,
       },
@@ -193,13 +196,13 @@ describe("bufdir.exportCsv", () => {
     expect(lines[2]).toBe(
       "section,scope_id,month,tier,threshold_level,threshold_count,active_peer_mentors,confirmed_assignments,activity_days,crossings,honorarium_total,currency",
     );
-    expect(lines).toContain("total,,,,,,2,6,4,4,2500.00,");
+    expect(lines).toContain("total,,,,,,2,6,4,4,2000.00,");
     expect(lines).toContain(`scope,${A},,,,,2,4,3,,,`);
     expect(lines).toContain(`scope,${B},,,,,1,2,2,,,`);
     expect(lines).toContain("month,,2026-01,,,,1,3,2,,,");
     expect(lines).toContain("month,,2026-02,,,,0,0,0,,,");
     expect(lines).toContain("tier,,,Office honorarium,office_honorarium,3,,,,3,1000.00,NOK");
-    expect(lines).toContain("tier,,,Higher rate,higher_rate,15,,,,1,1500.00,NOK");
+    expect(lines).toContain("tier,,,Higher rate,higher_rate,15,,,,1,1000.00,NOK");
     // Every data row agrees with the JSON report.
     const rows = lines.slice(3).map((line) => line.split(","));
     const months = rows.filter((r) => r[0] === "month");

@@ -221,6 +221,34 @@ describe("milestones.history", () => {
 });
 
 describe("read cache", () => {
+  it("never serves an answer across New Year: the period is part of the key", async () => {
+    let clock = new Date("2026-12-31T22:59:00Z"); // 23:59 in Oslo
+    const services = inject("testServices");
+    const newYear = await startApi({ db: database, redisUrl: services.redisUrl, now: () => clock });
+    try {
+      const mentor = randomUUID();
+      await seedMonthCount(database.db, { organizationId: ORG, scopeId: SCOPE_B, peerMentorId: mentor, monthKey: "2026-12", count: 2 });
+      const client = newYear.client(admin);
+      const before = await client.counts.forMentor.query({ peerMentorId: mentor });
+      expect([before.incomeYear, before.scopes[0]?.periods[0]?.periodKey, before.confirmedThisYear]).toEqual([2026, "2026", 2]);
+      expect((await client.counts.forMentor.query({ peerMentorId: mentor })).cached).toBe(true);
+      clock = new Date("2026-12-31T23:01:00Z"); // 00:01 on 1 January in Oslo
+      const after = await client.counts.forMentor.query({ peerMentorId: mentor });
+      expect([after.cached, after.incomeYear, after.scopes[0]?.periods[0]?.periodKey, after.confirmedThisYear]).toEqual([
+        false,
+        2027,
+        "2027",
+        0,
+      ]);
+      const dashboard = await client.counts.dashboard.query({});
+      clock = new Date("2027-06-30T22:01:00Z"); // 1 July in Oslo
+      expect((await client.counts.dashboard.query({})).cached).toBe(false);
+      expect(dashboard.cached).toBe(false);
+    } finally {
+      await newYear.stop();
+    }
+  });
+
   it("serves from the cache, and the counter's pub/sub message invalidates it", async () => {
     const client = api.client(admin);
     const mentor = randomUUID();
@@ -367,5 +395,86 @@ describe("counts.onChange (SSE)", () => {
     } finally {
       subscription.unsubscribe();
     }
+  });
+});
+
+describe("one answer to what is owed", () => {
+  it("a mentor past both Blindeforbundet tiers is owed 1,500 in every view: forMentor, dashboard, history, Bufdir", async () => {
+    const org = randomUUID();
+    const scope = randomUUID();
+    const mentor = randomUUID();
+    const db = database.db;
+    const officeTier = await seedConfig(db, org, { name: "Kontorhonorar", threshold_count: 3, honorarium_amount: "500.00", tier_order: 1 });
+    const higherTier = await seedConfig(db, org, {
+      name: "Høyere sats",
+      threshold_count: 15,
+      honorarium_amount: "1500.00",
+      tier_order: 2,
+      threshold_level: "higher_rate",
+    });
+    await seedMonthCount(db, { organizationId: org, scopeId: scope, peerMentorId: mentor, monthKey: "2026-03", count: 16 });
+    const officeId = await seedRecord(db, {
+      organizationId: org,
+      scopeId: scope,
+      peerMentorId: mentor,
+      configId: officeTier,
+      fiscalYear: 2026,
+      reachedAt: "2026-03-03T09:00:00Z",
+    });
+    const higherId = await seedRecord(db, {
+      organizationId: org,
+      scopeId: scope,
+      peerMentorId: mentor,
+      configId: higherTier,
+      tierName: "Høyere sats",
+      tierOrder: 2,
+      thresholdCount: 15,
+      thresholdLevel: "higher_rate",
+      rate: "1500.00",
+      fiscalYear: 2026,
+      reachedAt: "2026-03-20T09:00:00Z",
+    });
+    const client = api.client({ sub: randomUUID(), org, roles: ["org_admin"] });
+
+    const counts = await client.counts.forMentor.query({ peerMentorId: mentor });
+    expect(counts.taxFree.honorariumYearToDate).toBe("1500.00");
+    expect(counts.scopes[0]?.periods[0]?.tiers.map((tier) => [tier.recordId, tier.amountDue])).toEqual([
+      [officeId, "500.00"],
+      [higherId, "1000.00"],
+    ]);
+
+    const dashboard = await client.counts.dashboard.query({});
+    const actionRequired = dashboard.actionRequired.items.map((item) => [item.recordId, item.honorariumRate, item.amountDue]);
+    expect(actionRequired.sort()).toEqual(
+      [
+        [officeId, "500.00", "500.00"],
+        [higherId, "1500.00", "1000.00"],
+      ].sort(),
+    );
+
+    const history = await client.milestones.history.query({ peerMentorId: mentor });
+    expect(history.milestones.map((m) => [m.recordId, m.amountDue, m.configId, m.isCumulative, m.tierOrder])).toEqual([
+      [officeId, "500.00", officeTier, false, 1],
+      [higherId, "1000.00", higherTier, false, 2],
+    ]);
+    expect(history.milestones[0]).toMatchObject({
+      assignmentCount: 3,
+      coordinatorNotified: false,
+      coordinatorNotifiedAt: null,
+      notes: null,
+    });
+    expect(history.milestones[0]).toHaveProperty("triggerAssignmentId");
+
+    const bufdir = await client.bufdir.aggregate.query({ year: 2026 });
+    expect(bufdir.totals.honorariumTotal).toBe("1500.00");
+
+    // A cancelled office honorarium owes nothing; the higher rate is then owed whole.
+    await client.payments.transition.mutate({ recordId: officeId, to: "cancelled", note: "not owed" });
+    const after = await client.milestones.history.query({ peerMentorId: mentor });
+    expect(after.milestones.map((m) => [m.recordId, m.paymentStatus, m.amountDue])).toEqual([
+      [officeId, "cancelled", "0.00"],
+      [higherId, "pending", "1500.00"],
+    ]);
+    expect((await client.bufdir.aggregate.query({ year: 2026 })).totals.honorariumTotal).toBe("1500.00");
   });
 });

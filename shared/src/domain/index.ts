@@ -1,3 +1,4 @@
 export * from "./period.ts";
 export * from "./money.ts";
 export * from "./thresholds.ts";
+export * from "./entitlement.ts";

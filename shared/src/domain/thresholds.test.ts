@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fromMinorUnits, sumAmounts, toMinorUnits } from "./money.ts";
-import {
-  payableForReachedTiers,
-  periodTypesInUse,
-  progressToward,
-  tiersCrossed,
-  tiersEffectiveAt,
-  type ThresholdTier,
-} from "./thresholds.ts";
+import { periodTypesInUse, progressToward, tiersCrossed, tiersEffectiveAt, type ThresholdTier } from "./thresholds.ts";
 
 const tier = (overrides: Partial<ThresholdTier>): ThresholdTier => ({
   configId: "c",
@@ -62,16 +55,6 @@ describe("progressToward", () => {
     expect(progressToward([higher, office], 1)).toEqual({ reached: [], next: office, remaining: 2 });
     expect(progressToward([higher, office], 3)).toEqual({ reached: [office], next: higher, remaining: 12 });
     expect(progressToward([higher, office], 15)).toEqual({ reached: [office, higher], next: null, remaining: null });
-  });
-});
-
-describe("payableForReachedTiers", () => {
-  it("replaces lower tiers when the top tier is not cumulative", () => {
-    expect(payableForReachedTiers([office, higher])).toBe("1500.00");
-  });
-  it("adds lower tiers when the top tier is cumulative", () => {
-    expect(payableForReachedTiers([office, { ...higher, isCumulative: true }])).toBe("2000.00");
-    expect(payableForReachedTiers([])).toBe("0.00");
   });
 });
 

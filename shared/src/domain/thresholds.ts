@@ -1,5 +1,4 @@
 import type { ThresholdLevel } from "../contracts/threshold-crossed.ts";
-import { fromMinorUnits, toMinorUnits } from "./money.ts";
 import type { PeriodType } from "./period.ts";
 
 /** One honorarium tier of an organization (a row of threshold_configs, spec 002). */
@@ -68,19 +67,4 @@ export function progressToward(tiers: readonly ThresholdTier[], count: number): 
   const reached = sorted.filter((tier) => tier.thresholdCount <= count);
   const next = sorted.find((tier) => tier.thresholdCount > count) ?? null;
   return { reached, next, remaining: next === null ? null : next.thresholdCount - count };
-}
-
-/**
- * What reaching `reached` tiers is worth in one period. A cumulative top tier adds to the lower
- * tiers' amounts; a non-cumulative one replaces them (Blindeforbundet's higher rate supersedes
- * the office honorarium).
- */
-export function payableForReachedTiers(
-  reached: readonly Pick<ThresholdTier, "honorariumAmount" | "isCumulative" | "thresholdCount" | "tierOrder">[],
-): string {
-  if (reached.length === 0) return "0.00";
-  const sorted = [...reached].sort((a, b) => a.thresholdCount - b.thresholdCount || a.tierOrder - b.tierOrder);
-  const top = sorted[sorted.length - 1] as (typeof sorted)[number];
-  if (!top.isCumulative) return fromMinorUnits(toMinorUnits(top.honorariumAmount));
-  return fromMinorUnits(sorted.reduce((total, tier) => total + toMinorUnits(tier.honorariumAmount), 0n));
 }

@@ -22,7 +22,7 @@ export interface TierRow {
   thresholdCount: number;
   currency: string;
   crossings: number;
-  /** Sum of the crossing rates, cancelled payments excluded. */
+  /** What the tier's crossings owe by the one rule (top-ups where a higher tier replaces a lower one), cancelled payments excluded. */
   honorariumTotal: string;
   paidTotal: string;
   cancelledCrossings: number;

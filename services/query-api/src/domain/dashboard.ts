@@ -22,6 +22,8 @@ export interface RecordEntry {
   tierName: string | null;
   thresholdCount: number;
   honorariumRate: string;
+  /** What paying this record pays (the one rule): the top-up where a higher tier replaces a lower one. */
+  amountDue: string;
   currency: string;
   periodKey: string;
   paymentStatus: string;
@@ -75,6 +77,7 @@ export function recordEntry(crossing: Crossing): RecordEntry {
     tierName: crossing.tierName,
     thresholdCount: crossing.thresholdCount,
     honorariumRate: crossing.honorariumRate,
+    amountDue: crossing.amountDue,
     currency: crossing.currency,
     periodKey: crossing.periodKey,
     paymentStatus: crossing.paymentStatus,

@@ -32,6 +32,11 @@ const monthly = tier({ configId: "monthly", name: "Monthly", thresholdCount: 4, 
 
 const crossing = (fields: Partial<Crossing>): Crossing => ({
   id: "r",
+  amountDue: "0.00",
+  triggerAssignmentId: null,
+  notes: null,
+  coordinatorNotified: false,
+  coordinatorNotifiedAt: null,
   peerMentorId: "m",
   scopeId: null,
   configId: "office",
@@ -75,7 +80,15 @@ describe("current periods", () => {
 
 describe("period progress", () => {
   const [year] = currentPeriods([office, higher], new Date("2026-06-01T00:00:00Z"), "Europe/Oslo");
-  it("marks tiers reached by count or by a crossing (which survives a cancellation)", () => {
+  it("does not mark a tier reached by count alone: one added below the count has no record and owes nothing", () => {
+    if (year === undefined) throw new Error("no period");
+    const progress = periodProgress(year, 16, [crossing({ id: "rec", configId: "higher", tierOrder: 2, amountDue: "1500.00" })]);
+    expect(progress.tiers.map((t) => [t.configId, t.reached, t.recordId, t.amountDue])).toEqual([
+      ["office", false, null, null],
+      ["higher", true, "rec", "1500.00"],
+    ]);
+  });
+  it("marks tiers reached by a crossing (which survives a cancellation)", () => {
     if (year === undefined) throw new Error("no period");
     const progress = periodProgress(year, 2, [crossing({ id: "rec" })]);
     expect(progress.tiers.map((t) => [t.configId, t.reached, t.recordId])).toEqual([

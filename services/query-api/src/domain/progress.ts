@@ -3,11 +3,12 @@ import {
   type ThresholdTier,
   fromMinorUnits,
   monthKeysOfPeriod,
-  payableForReachedTiers,
+  amountsDueByRecord,
   periodKeyOf,
   periodTypesInUse,
   progressToward,
   tiersEffectiveAt,
+  sumAmounts,
   toMinorUnits,
 } from "@honorarium/shared/domain";
 import type { PaymentStatus } from "./payment-lifecycle.ts";
@@ -31,6 +32,8 @@ export interface Crossing {
   thresholdLevel: string;
   thresholdCount: number;
   honorariumRate: string;
+  /** What this record owes (shared/domain entitlement): the rate, or the top-up over lower tiers; 0 when cancelled. */
+  amountDue: string;
   currency: string;
   isCumulative: boolean;
   periodType: PeriodType;
@@ -44,6 +47,11 @@ export interface Crossing {
   needsReview: boolean;
   reviewFlaggedAt: string | null;
   reviewResolvedAt: string | null;
+  /** The assignment whose confirmation reached the tier. */
+  triggerAssignmentId: string | null;
+  notes: string | null;
+  coordinatorNotified: boolean;
+  coordinatorNotifiedAt: string | null;
 }
 
 export interface CurrentPeriod {
@@ -74,10 +82,13 @@ export interface TierStatus {
   honorariumAmount: string;
   currency: string;
   thresholdLevel: string;
+  /** A crossing record exists: the tier was reached by an increment while it was in effect (no retroactive crossings). */
   reached: boolean;
   reachedAt: string | null;
   recordId: string | null;
   paymentStatus: PaymentStatus | null;
+  /** What the tier's record owes by the one rule; null without a record. */
+  amountDue: string | null;
 }
 
 export interface PeriodProgress {
@@ -89,7 +100,11 @@ export interface PeriodProgress {
   remaining: number | null;
 }
 
-/** Where a count stands in one period: each tier reached (by count or by a crossing record) or not, and what is next. */
+/**
+ * Where a count stands in one period: each tier reached or not, and what is next. Reached means a
+ * crossing record: a tier added (or lowered) below the current count was never crossed, is owed
+ * nothing, and shows as not reached; it is not "next" either (the count is past it).
+ */
 export function periodProgress(period: CurrentPeriod, count: number, crossings: readonly Crossing[]): PeriodProgress {
   const progress = progressToward(period.tiers, count);
   const inPeriod = crossings.filter((c) => c.periodType === period.periodType && c.periodKey === period.periodKey);
@@ -104,10 +119,11 @@ export function periodProgress(period: CurrentPeriod, count: number, crossings: 
         honorariumAmount: tier.honorariumAmount,
         currency: tier.currency,
         thresholdLevel: tier.thresholdLevel,
-        reached: record !== undefined || count >= tier.thresholdCount,
+        reached: record !== undefined,
         reachedAt: record?.reachedAt ?? record?.recordedAt ?? null,
         recordId: record?.id ?? null,
         paymentStatus: record?.paymentStatus ?? null,
+        amountDue: record?.amountDue ?? null,
       };
     });
   const next = progress.next;
@@ -131,31 +147,28 @@ export function countOver(counts: readonly MonthCount[], monthKeys: readonly str
 }
 
 /**
- * Honorarium earned in an income year: per (scope, period) the payable amount of the tiers crossed
- * (a non-cumulative top tier replaces lower ones), summed. Cancelled payments earn nothing.
+ * Honorarium earned in an income year: the entitlement of every (scope, period) of that year, by the
+ * one rule (shared/domain entitlement: a non-cumulative higher tier replaces lower ones; cancelled
+ * payments earn nothing), summed. `crossings` must hold whole groups (every record of a period).
  */
 export function honorariumForYear(crossings: readonly Crossing[], incomeYear: number): string {
-  const groups = new Map<string, Crossing[]>();
-  for (const crossing of crossings) {
-    if (crossing.fiscalYear !== incomeYear || crossing.paymentStatus === "cancelled") continue;
-    const key = `${crossing.scopeId ?? ""}|${crossing.periodType}|${crossing.periodKey}`;
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, [crossing]);
-    else group.push(crossing);
-  }
-  let total = 0n;
-  for (const group of groups.values()) {
-    const payable = payableForReachedTiers(
-      group.map((c) => ({
-        honorariumAmount: c.honorariumRate,
-        isCumulative: c.isCumulative,
-        thresholdCount: c.thresholdCount,
-        tierOrder: c.tierOrder ?? 0,
-      })),
-    );
-    total += toMinorUnits(payable);
-  }
-  return fromMinorUnits(total);
+  const inYear = crossings.filter((crossing) => crossing.fiscalYear === incomeYear);
+  const due = amountsDueByRecord(
+    inYear.map((c) => ({
+      id: c.id,
+      organizationId: "",
+      scopeId: c.scopeId,
+      peerMentorId: c.peerMentorId,
+      periodType: c.periodType,
+      periodKey: c.periodKey,
+      thresholdCount: c.thresholdCount,
+      tierOrder: c.tierOrder ?? 0,
+      amount: c.honorariumRate,
+      isCumulative: c.isCumulative,
+      cancelled: c.paymentStatus === "cancelled",
+    })),
+  );
+  return sumAmounts([...due.values()]);
 }
 
 export type TaxStatus = "below" | "near" | "over";

@@ -1,9 +1,7 @@
-import { fromMinorUnits, toMinorUnits } from "@honorarium/shared/domain";
+import { amountsDueByRecord, fromMinorUnits, toMinorUnits } from "@honorarium/shared/domain";
 import type { Knex } from "knex";
 import type { ActivityRow, TierRow } from "../../domain/bufdir.ts";
 import type { IBufdirRepository } from "../../ports.ts";
-
-const money = (value: string | null): string => fromMinorUnits(toMinorUnits(value ?? "0"));
 
 export function createPostgresBufdirRepository(db: Knex): IBufdirRepository {
   return {
@@ -88,38 +86,85 @@ export function createPostgresBufdirRepository(db: Knex): IBufdirRepository {
       return { rows, cancelledAssignments: Number(cancelled?.n ?? 0) };
     },
     async tiers(organizationId, year) {
-      const result: {
-        rows: {
-          tier_name: string;
-          threshold_level: string;
-          threshold_count: number;
-          currency: string;
-          crossings: number;
-          honorarium_total: string | null;
-          paid_total: string | null;
-          cancelled_crossings: number;
-        }[];
-      } = await db.raw(
-        `select coalesce(tier_name, threshold_level) as tier_name, threshold_level,
-                coalesce(threshold_assignment_number, 0) as threshold_count, currency,
-                count(*)::int as crossings,
-                (sum(honorarium_rate) filter (where payment_status <> 'cancelled'))::text as honorarium_total,
-                (sum(honorarium_rate) filter (where payment_status = 'paid'))::text as paid_total,
-                (count(*) filter (where payment_status = 'cancelled'))::int as cancelled_crossings
-           from honorarium_records
-          where organization_id = ? and fiscal_year = ? and threshold_crossed
-          group by 1, 2, 3, 4`,
-        [organizationId, year],
+      // Amounts by the one rule (shared/domain entitlement): a higher rate that replaces the office
+      // honorarium adds its top-up, not its whole rate. A fiscal year holds whole periods, so every
+      // record's group is here.
+      const rows: {
+        id: string;
+        scope_id: string | null;
+        peer_mentor_id: string;
+        period_type: string;
+        period_key: string;
+        tier_name: string;
+        threshold_level: string;
+        threshold_count: number;
+        tier_order: number | null;
+        honorarium_rate: string | null;
+        is_cumulative: boolean;
+        currency: string;
+        payment_status: string;
+      }[] = await db("honorarium_records")
+        .select(
+          "id",
+          "scope_id",
+          "peer_mentor_id",
+          "period_type",
+          "period_key",
+          db.raw("coalesce(tier_name, threshold_level) as tier_name"),
+          "threshold_level",
+          db.raw("coalesce(threshold_assignment_number, 0) as threshold_count"),
+          "tier_order",
+          "honorarium_rate",
+          "is_cumulative",
+          "currency",
+          "payment_status",
+        )
+        .where({ organization_id: organizationId, fiscal_year: year, threshold_crossed: true });
+      const due = amountsDueByRecord(
+        rows.map((row) => ({
+          id: row.id,
+          organizationId,
+          scopeId: row.scope_id,
+          peerMentorId: row.peer_mentor_id,
+          periodType: row.period_type,
+          periodKey: row.period_key,
+          thresholdCount: row.threshold_count,
+          tierOrder: row.tier_order ?? 0,
+          amount: row.honorarium_rate ?? "0.00",
+          isCumulative: row.is_cumulative,
+          cancelled: row.payment_status === "cancelled",
+        })),
       );
-      return result.rows.map((row): TierRow => ({
-        tierName: row.tier_name,
-        thresholdLevel: row.threshold_level,
-        thresholdCount: row.threshold_count,
-        currency: row.currency.trim(),
-        crossings: row.crossings,
-        honorariumTotal: money(row.honorarium_total),
-        paidTotal: money(row.paid_total),
-        cancelledCrossings: row.cancelled_crossings,
+      const tiers = new Map<string, TierRow & { total: bigint; paid: bigint }>();
+      for (const row of rows) {
+        const currency = row.currency.trim();
+        const key = `${row.tier_name}|${row.threshold_level}|${row.threshold_count}|${currency}`;
+        let tier = tiers.get(key);
+        if (tier === undefined) {
+          tier = {
+            tierName: row.tier_name,
+            thresholdLevel: row.threshold_level,
+            thresholdCount: row.threshold_count,
+            currency,
+            crossings: 0,
+            honorariumTotal: "0.00",
+            paidTotal: "0.00",
+            cancelledCrossings: 0,
+            total: 0n,
+            paid: 0n,
+          };
+          tiers.set(key, tier);
+        }
+        const amount = toMinorUnits(due.get(row.id) ?? "0.00");
+        tier.crossings += 1;
+        if (row.payment_status === "cancelled") tier.cancelledCrossings += 1;
+        else tier.total += amount;
+        if (row.payment_status === "paid") tier.paid += amount;
+      }
+      return [...tiers.values()].map(({ total, paid, ...tier }): TierRow => ({
+        ...tier,
+        honorariumTotal: fromMinorUnits(total),
+        paidTotal: fromMinorUnits(paid),
       }));
     },
   };

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { amountsDueByRecord } from "@honorarium/shared/domain";
 import { notFound } from "../../domain/errors.ts";
 import type { PaymentStatus } from "../../domain/payment-lifecycle.ts";
 import type { Crossing } from "../../domain/progress.ts";
@@ -28,6 +29,10 @@ interface RecordRow {
   needs_review: boolean;
   review_flagged_at: Date | null;
   review_resolved_at: Date | null;
+  trigger_assignment_id: string | null;
+  notes: string | null;
+  coordinator_notified: boolean;
+  coordinator_notified_at: Date | null;
 }
 
 const COLUMNS = [
@@ -53,9 +58,13 @@ const COLUMNS = [
   "needs_review",
   "review_flagged_at",
   "review_resolved_at",
+  "trigger_assignment_id",
+  "notes",
+  "coordinator_notified",
+  "coordinator_notified_at",
 ];
 
-export function crossingFromRow(row: RecordRow): Crossing {
+export function crossingFromRow(row: RecordRow, amountDue: string): Crossing {
   return {
     id: row.id,
     peerMentorId: row.peer_mentor_id,
@@ -66,6 +75,7 @@ export function crossingFromRow(row: RecordRow): Crossing {
     thresholdLevel: row.threshold_level,
     thresholdCount: row.threshold_assignment_number ?? 0,
     honorariumRate: row.honorarium_rate ?? "0.00",
+    amountDue,
     currency: row.currency.trim(),
     isCumulative: row.is_cumulative,
     periodType: row.period_type,
@@ -79,12 +89,63 @@ export function crossingFromRow(row: RecordRow): Crossing {
     needsReview: row.needs_review,
     reviewFlaggedAt: iso(row.review_flagged_at),
     reviewResolvedAt: iso(row.review_resolved_at),
+    triggerAssignmentId: row.trigger_assignment_id,
+    notes: row.notes,
+    coordinatorNotified: row.coordinator_notified,
+    coordinatorNotifiedAt: iso(row.coordinator_notified_at),
   };
 }
 
+const entitledOf = (row: RecordRow) => ({
+  id: row.id,
+  organizationId: "",
+  scopeId: row.scope_id,
+  peerMentorId: row.peer_mentor_id,
+  periodType: row.period_type,
+  periodKey: row.period_key,
+  thresholdCount: row.threshold_assignment_number ?? 0,
+  tierOrder: row.tier_order ?? 0,
+  amount: row.honorarium_rate ?? "0.00",
+  isCumulative: row.is_cumulative,
+  cancelled: row.payment_status === "cancelled",
+});
+
 export function createPostgresRecordsRepository(db: Knex): IRecordsRepository {
-  const crossingsQuery = (organizationId: string) =>
-    db("honorarium_records").select(COLUMNS).where({ organization_id: organizationId, threshold_crossed: true });
+  const crossingsQuery = (organizationId: string, conn: Knex | Knex.Transaction = db) =>
+    conn("honorarium_records").select(COLUMNS).where({ organization_id: organizationId, threshold_crossed: true });
+
+  /**
+   * Every row with its amount due (shared/domain entitlement: one rule for every view). The amount
+   * depends on the other records of the row's (scope, mentor, period): `complete` says the rows
+   * already hold whole groups; otherwise the rest of each group is read too.
+   */
+  async function withAmountsDue(
+    organizationId: string,
+    rows: readonly RecordRow[],
+    complete: boolean,
+    conn: Knex | Knex.Transaction = db,
+  ): Promise<Crossing[]> {
+    if (rows.length === 0) return [];
+    let group: readonly RecordRow[] = rows;
+    if (!complete) {
+      const keys = [
+        ...new Map(rows.map((row) => [`${row.scope_id}|${row.peer_mentor_id}|${row.period_type}|${row.period_key}`, row])).values(),
+      ].map((row) => ({
+        scope_id: row.scope_id,
+        peer_mentor_id: row.peer_mentor_id,
+        period_type: row.period_type,
+        period_key: row.period_key,
+      }));
+      group = await crossingsQuery(organizationId, conn).whereRaw(
+        `exists (select 1 from json_to_recordset(?::json) as g(scope_id uuid, peer_mentor_id uuid, period_type text, period_key text)
+           where g.scope_id is not distinct from honorarium_records.scope_id and g.peer_mentor_id = honorarium_records.peer_mentor_id
+             and g.period_type = honorarium_records.period_type and g.period_key = honorarium_records.period_key)`,
+        [JSON.stringify(keys)],
+      );
+    }
+    const due = amountsDueByRecord(group.map(entitledOf));
+    return rows.map((row) => crossingFromRow(row, due.get(row.id) ?? "0.00"));
+  }
 
   return {
     async crossings(organizationId, visibility, filter) {
@@ -94,18 +155,19 @@ export function createPostgresRecordsRepository(db: Knex): IRecordsRepository {
       if (filter.paymentStatus !== undefined) query.where("payment_status", filter.paymentStatus);
       if (filter.needsReview === true) query.where("needs_review", true).whereNull("review_resolved_at");
       const rows: RecordRow[] = await whereVisible(query, visibility).orderByRaw("coalesce(reached_at, recorded_at), tier_order, id");
-      return rows.map(crossingFromRow);
+      // Filters by status or review flag cut groups apart; by mentor, year and scope they keep them whole.
+      return withAmountsDue(organizationId, rows, filter.paymentStatus === undefined && filter.needsReview !== true);
     },
     async crossingsOfMentors(organizationId, peerMentorIds, fiscalYear) {
       if (peerMentorIds.length === 0) return [];
       const rows: RecordRow[] = await crossingsQuery(organizationId)
         .where("fiscal_year", fiscalYear)
         .whereIn("peer_mentor_id", [...peerMentorIds]);
-      return rows.map(crossingFromRow);
+      return withAmountsDue(organizationId, rows, true);
     },
     async findCrossing(organizationId, recordId) {
       const row: RecordRow | undefined = await crossingsQuery(organizationId).where("id", recordId).first();
-      return row === undefined ? undefined : crossingFromRow(row);
+      return row === undefined ? undefined : (await withAmountsDue(organizationId, [row], false))[0];
     },
     async transitionPayment({ organizationId, recordId, to, actorId, note, now, plan }) {
       return db.transaction(async (trx) => {
@@ -129,7 +191,7 @@ export function createPostgresRecordsRepository(db: Knex): IRecordsRepository {
           occurred_at: now,
         });
         if (updated === undefined) throw notFound(`no honorarium record ${recordId} in this organization`);
-        return crossingFromRow(updated);
+        return (await withAmountsDue(organizationId, [updated], false, trx))[0] as Crossing;
       });
     },
     async resolveReview({ organizationId, recordId, actorId, resolution, now }) {
@@ -139,7 +201,7 @@ export function createPostgresRecordsRepository(db: Knex): IRecordsRepository {
         .whereNull("review_resolved_at")
         .returning(COLUMNS);
       if (updated === undefined) throw notFound(`record ${recordId} is not flagged for review`);
-      return crossingFromRow(updated);
+      return (await withAmountsDue(organizationId, [updated], false))[0] as Crossing;
     },
   };
 }

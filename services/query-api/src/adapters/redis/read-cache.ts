@@ -25,6 +25,16 @@ export const cacheVersions = {
   organizationConfig: (organizationId: string) => `config:${organizationId}`,
 };
 
+/**
+ * Part of the key of every answer that depends on "the current period": the quarter-hour of `now`.
+ * Every period starts at local midnight, and every time zone's midnight falls on a UTC quarter-hour,
+ * so an answer is never served across a period boundary (New Year, 1 July, the 1st of a month) —
+ * without reading the organization's zone before the cache. It costs one miss per quarter-hour.
+ */
+export function periodBoundaryStamp(now: Date): number {
+  return Math.floor(now.getTime() / 900_000);
+}
+
 const VERSION_TTL_SECONDS = 86_400;
 
 const REDIS_TIMEOUT_MS = 250;

@@ -1,5 +1,5 @@
 import { localDateOf, monthKeysOfPeriod } from "@honorarium/shared/domain";
-import { cacheVersions } from "../../adapters/redis/read-cache.ts";
+import { cacheVersions, periodBoundaryStamp } from "../../adapters/redis/read-cache.ts";
 import { type Visibility, requireScopes, resolveOrganization, visibilityOf } from "../../domain/access.ts";
 import { type DashboardView, type TaxEntry, approachingEntries, shapeDashboard } from "../../domain/dashboard.ts";
 import { type Crossing, currentPeriods, honorariumForYear, taxFreeStanding } from "../../domain/progress.ts";
@@ -17,7 +17,16 @@ export async function dashboardHandler({
   const viewKey = visibility.kind === "scopes" ? [...visibility.scopeIds].sort() : visibility.kind;
   const { value, hit } = await ctx.deps.cache.getOrLoad(
     [cacheVersions.organizationCounts(organizationId), cacheVersions.organizationConfig(organizationId)],
-    ["counts.dashboard", organizationId, viewKey, input.page, input.pageSize, input.sortBy, input.direction],
+    [
+      "counts.dashboard",
+      organizationId,
+      viewKey,
+      input.page,
+      input.pageSize,
+      input.sortBy,
+      input.direction,
+      periodBoundaryStamp(ctx.deps.now()),
+    ],
     async () => {
       const view = await loadDashboard(ctx, organizationId, visibility, input);
       return { ...view, asOf: ctx.deps.now().toISOString() };

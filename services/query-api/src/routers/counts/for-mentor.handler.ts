@@ -1,5 +1,5 @@
 import { localDateOf, monthKeysOfPeriod } from "@honorarium/shared/domain";
-import { cacheVersions } from "../../adapters/redis/read-cache.ts";
+import { cacheVersions, periodBoundaryStamp } from "../../adapters/redis/read-cache.ts";
 import { canSeeScope, resolveOrganization, visibilityOf } from "../../domain/access.ts";
 import {
   type PeriodProgress,
@@ -35,7 +35,7 @@ export async function forMentorHandler({ ctx, input }: HandlerOptions<ForMentorI
   const viewKey = visibility.kind === "scopes" ? [...visibility.scopeIds].sort() : visibility.kind;
   const { value, hit } = await ctx.deps.cache.getOrLoad(
     [cacheVersions.mentor(organizationId, peerMentorId), cacheVersions.organizationConfig(organizationId)],
-    ["counts.forMentor", organizationId, peerMentorId, viewKey],
+    ["counts.forMentor", organizationId, peerMentorId, viewKey, periodBoundaryStamp(ctx.deps.now())],
     () => loadMentorCounts(ctx, organizationId, peerMentorId, (scopeId) => canSeeScope(visibility, scopeId)),
   );
   return { ...value, cached: hit };

@@ -17,10 +17,17 @@ export async function historyHandler({ ctx, input }: HandlerOptions<HistoryInput
     reachedAt: c.reachedAt ?? c.recordedAt,
     recordedAt: c.recordedAt,
     tierName: c.tierName,
+    tierOrder: c.tierOrder,
+    configId: c.configId,
     thresholdLevel: c.thresholdLevel,
     thresholdCount: c.thresholdCount,
+    isCumulative: c.isCumulative,
     honorariumRate: c.honorariumRate,
+    /** What this record owes by the one rule (the top-up where a higher tier replaces a lower one). */
+    amountDue: c.amountDue,
     currency: c.currency,
+    assignmentCount: c.assignmentCount,
+    triggerAssignmentId: c.triggerAssignmentId,
     scopeId: c.scopeId,
     periodType: c.periodType,
     periodKey: c.periodKey,
@@ -28,6 +35,9 @@ export async function historyHandler({ ctx, input }: HandlerOptions<HistoryInput
     paymentStatus: c.paymentStatus,
     paymentProcessedAt: c.paymentProcessedAt,
     needsReview: c.needsReview,
+    notes: c.notes,
+    coordinatorNotified: c.coordinatorNotified,
+    coordinatorNotifiedAt: c.coordinatorNotifiedAt,
   }));
   return {
     organizationId,
