@@ -207,6 +207,29 @@ describe("counter: counting semantics against Kafka, Postgres and Redis", () => 
     expect(after[0]?.id).toBe(flagged?.id);
   });
 
+  it("flags a record again after its review was resolved, when a second cancellation takes the count below it", async () => {
+    const org = randomUUID();
+    await insertBlindeforbundetTiers(database.db, org);
+    const ids = newIds(org);
+    const events = [1, 2, 3, 4].map((day) => confirmed(ids, `2026-05-0${day}T09:00:00Z`));
+    await confirmAll(events.slice(0, 3));
+    await cancelAll([cancelled(ids, events[0]?.assignmentId ?? "")]);
+    // The coordinator resolves the review (as records.resolveReview does), then the count recovers.
+    await database
+      .db("honorarium_records")
+      .where({ peer_mentor_id: ids.mentor })
+      .update({
+        needs_review: false,
+        review_resolved_at: new Date("2026-05-03T12:00:00Z"),
+        review_resolved_by: ids.coordinator,
+        review_resolution: "ok",
+      });
+    await confirmAll([events[3] as (typeof events)[number]]);
+    await cancelAll([cancelled(ids, events[1]?.assignmentId ?? "")]);
+    const [again] = await records(ids);
+    expect(again).toMatchObject({ needs_review: true, review_resolved_at: null, review_resolved_by: null, review_resolution: null });
+  });
+
   it("a cancellation before a crossing delays the crossing to the assignment that really reaches it", async () => {
     const org = randomUUID();
     await insertBlindeforbundetTiers(database.db, org);

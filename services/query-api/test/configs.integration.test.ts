@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { TestDatabase } from "@honorarium/shared/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { loadTiersForEvaluation } from "@honorarium/shared/db";
+import { tiersEffectiveAt } from "@honorarium/shared/domain";
 import { type RunningApi, createTestDatabase, errorOf, outcome, seedConfig, seedRecord, startApi } from "./helpers.ts";
 
 /** Spec 002: every validation rule and business rule, each with a failing and a passing case, through the API. */
@@ -152,6 +154,23 @@ describe("business rules", () => {
     expect(await outcome(admin.configs.deactivate.mutate({ id: used.config.id }))).toBe("CONFLICT");
     const raw = await fetch(`${api.url}/configs.delete`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     expect(raw.status).toBe(404);
+  });
+
+  it("a configuration deactivated before it takes effect never applies, even with an end date", async () => {
+    const { org, admin } = await newOrg();
+    await admin.configs.create.mutate(valid);
+    const future = await admin.configs.create.mutate({
+      ...valid,
+      name: "Autumn campaign",
+      periodType: "quarter",
+      effectiveFrom: "2026-09-01T00:00:00+02:00",
+      effectiveUntil: "2026-12-01T00:00:00+01:00",
+    });
+    const { config } = await admin.configs.deactivate.mutate({ id: future.config.id });
+    expect(config).toMatchObject({ isActive: false, effectiveUntil: null });
+    // What the counter evaluates (shared/db loader + shared/domain rule), inside the old window:
+    const tiers = (await loadTiersForEvaluation(database.db, [org])).get(org) ?? [];
+    expect(tiersEffectiveAt(tiers, new Date("2026-10-15T10:00:00Z")).map((tier) => tier.name)).not.toContain("Autumn campaign");
   });
 
   it("at_least_one_active_config: deactivating the last active config is blocked", async () => {

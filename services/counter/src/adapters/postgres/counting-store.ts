@@ -183,8 +183,10 @@ const EVENTS_INSERT = `insert into outbox (kind, topic, message_key, payload, he
   join records on records.id = e.record_id
   returning 1`;
 
-// A cancellation took the period count below a crossed threshold: flag the record, keep it.
-const REVIEWS_UPDATE = `update honorarium_records r set needs_review = true, review_flagged_at = now()
+// A cancellation took the period count below a crossed threshold: flag the record, keep it. A record
+// whose earlier review was resolved is open again: its resolution no longer answers this flag.
+const REVIEWS_UPDATE = `update honorarium_records r set needs_review = true, review_flagged_at = now(),
+    review_resolved_at = null, review_resolved_by = null, review_resolution = null
   from json_to_recordset(?::json) as c(organization_id uuid, scope_id uuid, peer_mentor_id uuid, period_type text,
     period_key text, lowest_count integer)
   where r.threshold_crossed and not r.needs_review

@@ -13,11 +13,14 @@ export async function deactivateConfigHandler({ ctx, input }: HandlerOptions<Dea
     if (existing === undefined) throw notFound(`no threshold configuration ${input.id} in this organization`);
     checkCanDeactivate(existing, await tx.list(false));
     // Changes affect future evaluations only: a configuration already in effect keeps applying to
-    // assignments confirmed before now (late events), so it ends now rather than vanishing.
+    // assignments confirmed before now (late events), so it ends now rather than vanishing. One that
+    // has not taken effect yet never applies: it loses its end too (inactive without an end is
+    // never evaluated, shared/domain tiersEffectiveAt), or its future window would still fire.
     const now = ctx.deps.now();
     const inEffect = new Date(existing.effectiveFrom).getTime() < now.getTime();
     const endsBefore = existing.effectiveUntil !== null && new Date(existing.effectiveUntil).getTime() <= now.getTime();
-    const deactivated = await tx.update(existing.id, { isActive: false, ...(inEffect && !endsBefore ? { effectiveUntil: now } : {}) });
+    const end = !inEffect ? { effectiveUntil: null } : endsBefore ? {} : { effectiveUntil: now };
+    const deactivated = await tx.update(existing.id, { isActive: false, ...end });
     await tx.audit({ action: "deactivate", configId: existing.id, before: existing, after: deactivated, overrideReason: null });
     return deactivated;
   });
