@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { TestDatabase } from "@honorarium/shared/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type RunningApi, createTestDatabase, seedLedger, seedRecord, startApi } from "./helpers.ts";
+import { type RunningApi, createTestDatabase, seedLedger, seedRecord, startApi, signToken } from "./helpers.ts";
 
 /**
  * A fixture whose Bufdir figures are worked out by hand. Organization in Europe/Oslo, year 2026.
@@ -111,16 +111,19 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const zero = { activePeerMentors: 0, confirmedAssignments: 0, activityDays: 0 };
+const zero = { activePeerMentors: 0, confirmedAssignments: 0, mentorDays: 0, distinctDates: 0, activityDays: 0 };
 
 describe("bufdir.aggregate", () => {
   it("matches the figures worked out by hand", async () => {
     const report = await api.client(admin).bufdir.aggregate.query({ year: 2026 });
-    expect(report.format).toBe("honorarium-tracker bufdir-export v1");
+    expect(report.format).toBe("honorarium-tracker bufdir-export v2");
+    expect(report.coverage).toMatch(/^Counts only assignments this system received/);
     expect(report.timeZone).toBe("Europe/Oslo");
     expect(report.totals).toEqual({
       activePeerMentors: 2,
       confirmedAssignments: 6,
+      mentorDays: 4,
+      distinctDates: 4,
       activityDays: 4,
       cancelledAssignments: 2,
       crossings: 4,
@@ -128,15 +131,15 @@ describe("bufdir.aggregate", () => {
       honorariumTotal: "2000.00",
     });
     const expectedScopes = [
-      { scopeId: A, activePeerMentors: 2, confirmedAssignments: 4, activityDays: 3 },
-      { scopeId: B, activePeerMentors: 1, confirmedAssignments: 2, activityDays: 2 },
+      { scopeId: A, activePeerMentors: 2, confirmedAssignments: 4, mentorDays: 3, distinctDates: 3, activityDays: 3 },
+      { scopeId: B, activePeerMentors: 1, confirmedAssignments: 2, mentorDays: 2, distinctDates: 2, activityDays: 2 },
     ].sort((x, y) => x.scopeId.localeCompare(y.scopeId));
     expect(report.byScope).toEqual(expectedScopes);
     const months = Object.fromEntries(report.byMonth.map(({ month, ...figures }) => [month, figures]));
     expect(Object.keys(months)).toHaveLength(12);
-    expect(months["2026-01"]).toEqual({ activePeerMentors: 1, confirmedAssignments: 3, activityDays: 2 });
-    expect(months["2026-03"]).toEqual({ activePeerMentors: 1, confirmedAssignments: 2, activityDays: 1 });
-    expect(months["2026-04"]).toEqual({ activePeerMentors: 1, confirmedAssignments: 1, activityDays: 1 });
+    expect(months["2026-01"]).toEqual({ activePeerMentors: 1, confirmedAssignments: 3, mentorDays: 2, distinctDates: 2, activityDays: 2 });
+    expect(months["2026-03"]).toEqual({ activePeerMentors: 1, confirmedAssignments: 2, mentorDays: 1, distinctDates: 1, activityDays: 1 });
+    expect(months["2026-04"]).toEqual({ activePeerMentors: 1, confirmedAssignments: 1, mentorDays: 1, distinctDates: 1, activityDays: 1 });
     for (const month of ["2026-02", "2026-05", "2026-06", "2026-12"]) expect(months[month]).toEqual(zero);
     expect(report.byTier).toEqual([
       {
@@ -165,17 +168,33 @@ describe("bufdir.aggregate", () => {
 
   it("the neighbouring years get the New Year edge cases", async () => {
     const y2027 = await api.client(admin).bufdir.aggregate.query({ year: 2027 });
-    expect(y2027.totals).toMatchObject({ activePeerMentors: 1, confirmedAssignments: 1, activityDays: 1 });
-    expect(y2027.byMonth[0]).toEqual({ month: "2027-01", activePeerMentors: 1, confirmedAssignments: 1, activityDays: 1 });
+    expect(y2027.totals).toMatchObject({ activePeerMentors: 1, confirmedAssignments: 1, mentorDays: 1, distinctDates: 1, activityDays: 1 });
+    expect(y2027.byMonth[0]).toEqual({
+      month: "2027-01",
+      activePeerMentors: 1,
+      confirmedAssignments: 1,
+      mentorDays: 1,
+      distinctDates: 1,
+      activityDays: 1,
+    });
     const y2025 = await api.client(admin).bufdir.aggregate.query({ year: 2025 });
     expect(y2025.totals).toMatchObject({
       activePeerMentors: 1,
       confirmedAssignments: 1,
+      mentorDays: 1,
+      distinctDates: 1,
       activityDays: 1,
       crossings: 1,
       honorariumTotal: "500.00",
     });
-    expect(y2025.byMonth[11]).toEqual({ month: "2025-12", activePeerMentors: 1, confirmedAssignments: 1, activityDays: 1 });
+    expect(y2025.byMonth[11]).toEqual({
+      month: "2025-12",
+      activePeerMentors: 1,
+      confirmedAssignments: 1,
+      mentorDays: 1,
+      distinctDates: 1,
+      activityDays: 1,
+    });
   });
 
   it("an empty year is all zeros", async () => {
@@ -191,25 +210,109 @@ describe("bufdir.exportCsv", () => {
     const { csv, filename, report } = await api.client(admin).bufdir.exportCsv.query({ year: 2026 });
     expect(filename).toBe(`bufdir-${ORG}-2026.csv`);
     const lines = csv.trimEnd().split("\r\n");
-    expect(lines[0]).toBe("# honorarium-tracker bufdir-export v1");
+    expect(lines[0]).toBe("# honorarium-tracker bufdir-export v2");
     expect(lines[1]).toMatch(new RegExp(`^# organization_id=${ORG};year=2026;time_zone=Europe/Oslo;generated_at=`));
-    expect(lines[2]).toBe(
-      "section,scope_id,month,tier,threshold_level,threshold_count,active_peer_mentors,confirmed_assignments,activity_days,crossings,honorarium_total,currency",
+    expect(lines[2]).toMatch(/^# Counts only assignments this system received/);
+    expect(lines[3]).toBe(
+      "section,scope_id,month,tier,threshold_level,threshold_count,active_peer_mentors,confirmed_assignments,mentor_days,distinct_dates,crossings,honorarium_total,currency",
     );
-    expect(lines).toContain("total,,,,,,2,6,4,4,2000.00,");
-    expect(lines).toContain(`scope,${A},,,,,2,4,3,,,`);
-    expect(lines).toContain(`scope,${B},,,,,1,2,2,,,`);
-    expect(lines).toContain("month,,2026-01,,,,1,3,2,,,");
-    expect(lines).toContain("month,,2026-02,,,,0,0,0,,,");
-    expect(lines).toContain("tier,,,Office honorarium,office_honorarium,3,,,,3,1000.00,NOK");
-    expect(lines).toContain("tier,,,Higher rate,higher_rate,15,,,,1,1000.00,NOK");
+    expect(lines).toContain("total,,,,,,2,6,4,4,4,2000.00,");
+    expect(lines).toContain(`scope,${A},,,,,2,4,3,3,,,`);
+    expect(lines).toContain(`scope,${B},,,,,1,2,2,2,,,`);
+    expect(lines).toContain("month,,2026-01,,,,1,3,2,2,,,");
+    expect(lines).toContain(`scope_month,${A},2026-01,,,,1,3,2,2,,,`);
+    expect(lines).toContain("month,,2026-02,,,,0,0,0,0,,,");
+    expect(lines).toContain("tier,,,Office honorarium,office_honorarium,3,,,,,3,1000.00,NOK");
+    expect(lines).toContain("tier,,,Higher rate,higher_rate,15,,,,,1,1000.00,NOK");
     // Every data row agrees with the JSON report.
-    const rows = lines.slice(3).map((line) => line.split(","));
+    const rows = lines.slice(4).map((line) => line.split(","));
     const months = rows.filter((r) => r[0] === "month");
     expect(months.map((r) => [r[2], Number(r[6]), Number(r[7]), Number(r[8])])).toEqual(
       report.byMonth.map((m) => [m.month, m.activePeerMentors, m.confirmedAssignments, m.activityDays]),
     );
     expect(rows.filter((r) => r[0] === "scope")).toHaveLength(report.byScope.length);
+  });
+});
+
+describe("activity days: mentor-days and distinct dates", () => {
+  it("two mentors on one date are two mentor-days on one distinct date, per scope, month and scope × month", async () => {
+    const org = randomUUID();
+    const [x, y] = [randomUUID(), randomUUID()];
+    const db = database.db;
+    for (const [mentor, scope, date] of [
+      [x, A, "2026-09-01"],
+      [y, A, "2026-09-01"],
+      [y, B, "2026-09-02"],
+    ] as const) {
+      await seedLedger(db, {
+        organizationId: org,
+        scopeId: scope,
+        peerMentorId: mentor,
+        assignmentId: randomUUID(),
+        state: "counted",
+        confirmedAt: `${date}T10:00:00Z`,
+        monthKey: "2026-09",
+        activityDate: date,
+      });
+    }
+    await db.raw(
+      `insert into mentor_month_counts (organization_id, scope_id, peer_mentor_id, month_key, confirmed_count)
+       select organization_id, scope_id, peer_mentor_id, month_key, count(*) from assignment_ledger
+        where organization_id = ? and state = 'counted' group by 1, 2, 3, 4`,
+      [org],
+    );
+    const report = await api.client({ sub: randomUUID(), org, roles: ["org_admin"] }).bufdir.aggregate.query({ year: 2026 });
+    expect(report.totals).toMatchObject({
+      activePeerMentors: 2,
+      confirmedAssignments: 3,
+      mentorDays: 3,
+      distinctDates: 2,
+      activityDays: 3,
+    });
+    expect(report.byMonth[8]).toMatchObject({ month: "2026-09", mentorDays: 3, distinctDates: 2 });
+    const cells = report.byScopeMonth.map((c) => [
+      c.scopeId,
+      c.month,
+      c.activePeerMentors,
+      c.confirmedAssignments,
+      c.mentorDays,
+      c.distinctDates,
+    ]);
+    expect(cells).toEqual(
+      [
+        [A, "2026-09", 2, 2, 2, 1],
+        [B, "2026-09", 1, 1, 1, 1],
+      ].sort((p, q) => String(p[0]).localeCompare(String(q[0]))),
+    );
+  });
+});
+
+describe("the Bufdir CSV as a file", () => {
+  const download = async (query: string, token: string | undefined) =>
+    fetch(`${api.url.replace(/\/trpc$/, "")}/files/bufdir.exportCsv?${query}`, {
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    });
+  it("downloads as text/csv with a file name; errors answer as tRPC does", async () => {
+    const token = await signToken(admin);
+    const file = await download(`input=${encodeURIComponent(JSON.stringify({ year: 2026 }))}`, token);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(file.headers.get("content-disposition")).toBe(`attachment; filename="bufdir-${ORG}-2026.csv"`);
+    const body = await file.text();
+    expect(body.split("\r\n")[0]).toBe("# honorarium-tracker bufdir-export v2");
+    expect(body).toContain("total,,,,,,2,6,4,4,4,2000.00,");
+
+    const invalid = await download(`input=${encodeURIComponent(JSON.stringify({ year: 1999 }))}`, token);
+    expect(invalid.status).toBe(400);
+    expect(
+      ((await invalid.json()) as { error: { data: { fieldErrors: Record<string, string[]> } } }).error.data.fieldErrors,
+    ).toHaveProperty("year");
+    expect((await download(`input=${encodeURIComponent(JSON.stringify({ year: 2026 }))}`, undefined)).status).toBe(401);
+    expect((await download("", token)).status).toBe(400);
+    const unknown = await fetch(`${api.url.replace(/\/trpc$/, "")}/files/counts.dashboard`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(unknown.status).toBe(404);
   });
 });
 

@@ -10,10 +10,36 @@ describe("bufdir report", () => {
     year: 2026,
     timeZone: "Europe/Oslo",
     activity: [
-      { level: "total", scopeId: null, monthKey: null, activePeerMentors: 2, confirmedAssignments: 5, activityDays: 4 },
-      { level: "scope", scopeId: null, monthKey: null, activePeerMentors: 1, confirmedAssignments: 1, activityDays: 1 },
-      { level: "scope", scopeId: SCOPE, monthKey: null, activePeerMentors: 2, confirmedAssignments: 4, activityDays: 3 },
-      { level: "month", scopeId: null, monthKey: "2026-01", activePeerMentors: 2, confirmedAssignments: 5, activityDays: 4 },
+      { level: "total", scopeId: null, monthKey: null, activePeerMentors: 2, confirmedAssignments: 5, mentorDays: 4, distinctDates: 3 },
+      { level: "scope", scopeId: null, monthKey: null, activePeerMentors: 1, confirmedAssignments: 1, mentorDays: 1, distinctDates: 1 },
+      { level: "scope", scopeId: SCOPE, monthKey: null, activePeerMentors: 2, confirmedAssignments: 4, mentorDays: 3, distinctDates: 2 },
+      {
+        level: "month",
+        scopeId: null,
+        monthKey: "2026-01",
+        activePeerMentors: 2,
+        confirmedAssignments: 5,
+        mentorDays: 4,
+        distinctDates: 3,
+      },
+      {
+        level: "scope_month",
+        scopeId: SCOPE,
+        monthKey: "2026-01",
+        activePeerMentors: 2,
+        confirmedAssignments: 4,
+        mentorDays: 3,
+        distinctDates: 2,
+      },
+      {
+        level: "scope_month",
+        scopeId: null,
+        monthKey: "2026-01",
+        activePeerMentors: 1,
+        confirmedAssignments: 1,
+        mentorDays: 1,
+        distinctDates: 1,
+      },
     ],
     cancelledAssignments: 1,
     tiers: [
@@ -42,12 +68,25 @@ describe("bufdir report", () => {
 
   it("fills every month, puts the whole-organization scope last and orders tiers by count", () => {
     expect(report.byMonth).toHaveLength(12);
-    expect(report.byMonth[1]).toEqual({ month: "2026-02", activePeerMentors: 0, confirmedAssignments: 0, activityDays: 0 });
+    expect(report.byMonth[1]).toEqual({
+      month: "2026-02",
+      activePeerMentors: 0,
+      confirmedAssignments: 0,
+      mentorDays: 0,
+      distinctDates: 0,
+      activityDays: 0,
+    });
+    expect(report.byScopeMonth.map((c) => [c.scopeId, c.month, c.mentorDays, c.distinctDates])).toEqual([
+      [SCOPE, "2026-01", 3, 2],
+      [null, "2026-01", 1, 1],
+    ]);
     expect(report.byScope.map((s) => s.scopeId)).toEqual([SCOPE, null]);
     expect(report.byTier.map((t) => t.thresholdCount)).toEqual([3, 15]);
     expect(report.totals).toEqual({
       activePeerMentors: 2,
       confirmedAssignments: 5,
+      mentorDays: 4,
+      distinctDates: 3,
       activityDays: 4,
       cancelledAssignments: 1,
       crossings: 3,
@@ -60,12 +99,19 @@ describe("bufdir report", () => {
     const lines = csv.trimEnd().split("\r\n");
     expect(lines[0]).toBe(`# ${BUFDIR_EXPORT_FORMAT}`);
     expect(lines[1]).toBe(`# organization_id=${ORG};year=2026;time_zone=Europe/Oslo;generated_at=2027-01-02T03:04:05.000Z`);
-    expect(lines[3]).toBe("total,,,,,,2,5,4,3,2500.50,");
-    expect(lines).toContain(`scope,${SCOPE},,,,,2,4,3,,,`);
-    expect(lines).toContain("scope,whole_organization,,,,,1,1,1,,,");
-    expect(lines).toContain("tier,,,'=Office,office_honorarium,3,,,,2,1000.50,NOK");
-    expect(lines).toContain('tier,,,"Higher, rate",higher_rate,15,,,,1,1500.00,NOK');
-    expect(lines).toHaveLength(3 + 1 + 2 + 12 + 2);
+    expect(lines[2]).toBe(
+      "# Counts only assignments this system received as events (net of cancellations); opening balances imported at go-live are not activity.",
+    );
+    expect(lines[3]).toBe(
+      "section,scope_id,month,tier,threshold_level,threshold_count,active_peer_mentors,confirmed_assignments,mentor_days,distinct_dates,crossings,honorarium_total,currency",
+    );
+    expect(lines[4]).toBe("total,,,,,,2,5,4,3,3,2500.50,");
+    expect(lines).toContain(`scope,${SCOPE},,,,,2,4,3,2,,,`);
+    expect(lines).toContain("scope,whole_organization,,,,,1,1,1,1,,,");
+    expect(lines).toContain(`scope_month,${SCOPE},2026-01,,,,2,4,3,2,,,`);
+    expect(lines).toContain("tier,,,'=Office,office_honorarium,3,,,,,2,1000.50,NOK");
+    expect(lines).toContain('tier,,,"Higher, rate",higher_rate,15,,,,,1,1500.00,NOK');
+    expect(lines).toHaveLength(4 + 1 + 2 + 12 + 2 + 2);
   });
 
   it("quotes quotes and newlines", () => {

@@ -1,17 +1,33 @@
 import { sumAmounts } from "@honorarium/shared/domain";
 
-/** The versioned first line of every export; bump v1 when columns change. */
-export const BUFDIR_EXPORT_FORMAT = "honorarium-tracker bufdir-export v1";
+/**
+ * The versioned first line of every export; bumped when columns change. v2: mentor_days and
+ * distinct_dates instead of activity_days, and scope_month rows.
+ */
+export const BUFDIR_EXPORT_FORMAT = "honorarium-tracker bufdir-export v2";
 
-export interface ActivityFigures {
+/** What the figures cover, said in every report and export. */
+export const BUFDIR_COVERAGE_NOTE =
+  "Counts only assignments this system received as events (net of cancellations); opening balances imported at go-live are not activity.";
+
+/** What the aggregation counts per group. */
+export interface ActivityCounts {
   activePeerMentors: number;
   confirmedAssignments: number;
+  /** Peer-work activity days: one per mentor and local date with a counted assignment (what Bufdir scores). */
+  mentorDays: number;
+  /** Calendar dates on which any mentor had a counted assignment. */
+  distinctDates: number;
+}
+
+/** The figures of a report group; `activityDays` is the earlier name of `mentorDays`, kept for existing readers. */
+export interface ActivityFigures extends ActivityCounts {
   activityDays: number;
 }
 
-/** One row of the ledger aggregation: the whole year (scopeId and monthKey unset), one scope, or one month. */
-export interface ActivityRow extends ActivityFigures {
-  level: "total" | "scope" | "month";
+/** One row of the ledger aggregation: the whole year (scopeId and monthKey unset), one scope, one month, or one scope in one month. */
+export interface ActivityRow extends ActivityCounts {
+  level: "total" | "scope" | "month" | "scope_month";
   scopeId: string | null;
   monthKey: string | null;
 }
@@ -33,18 +49,27 @@ export interface BufdirReport {
   organizationId: string;
   year: number;
   timeZone: string;
+  coverage: typeof BUFDIR_COVERAGE_NOTE;
   totals: ActivityFigures & { cancelledAssignments: number; crossings: number; honorariumTotal: string };
   byScope: (ActivityFigures & { scopeId: string | null })[];
   byMonth: (ActivityFigures & { month: string })[];
+  /** The scope × month matrix: only the cells with activity. */
+  byScopeMonth: (ActivityFigures & { scopeId: string | null; month: string })[];
   byTier: TierRow[];
 }
 
-const ZERO: ActivityFigures = { activePeerMentors: 0, confirmedAssignments: 0, activityDays: 0 };
+const figures = (row: ActivityCounts | undefined): ActivityFigures => {
+  const counts = row ?? { activePeerMentors: 0, confirmedAssignments: 0, mentorDays: 0, distinctDates: 0 };
+  return {
+    activePeerMentors: counts.activePeerMentors,
+    confirmedAssignments: counts.confirmedAssignments,
+    mentorDays: counts.mentorDays,
+    distinctDates: counts.distinctDates,
+    activityDays: counts.mentorDays,
+  };
+};
 
-const figures = (row: ActivityFigures | undefined): ActivityFigures =>
-  row === undefined
-    ? { ...ZERO }
-    : { activePeerMentors: row.activePeerMentors, confirmedAssignments: row.confirmedAssignments, activityDays: row.activityDays };
+const byScopeId = (a: string | null, b: string | null) => (a === null ? (b === null ? 0 : 1) : b === null ? -1 : a.localeCompare(b));
 
 /** Puts the aggregation rows in report order: every month of the year (zeros included), scopes by id with the whole-organization bucket last. */
 export function shapeBufdirReport(input: {
@@ -59,7 +84,11 @@ export function shapeBufdirReport(input: {
   const byScope = input.activity
     .filter((row) => row.level === "scope")
     .map((row) => ({ scopeId: row.scopeId, ...figures(row) }))
-    .sort((a, b) => (a.scopeId === null ? 1 : b.scopeId === null ? -1 : a.scopeId.localeCompare(b.scopeId)));
+    .sort((a, b) => byScopeId(a.scopeId, b.scopeId));
+  const byScopeMonth = input.activity
+    .filter((row) => row.level === "scope_month")
+    .map((row) => ({ scopeId: row.scopeId, month: row.monthKey ?? "", ...figures(row) }))
+    .sort((a, b) => byScopeId(a.scopeId, b.scopeId) || a.month.localeCompare(b.month));
   const byMonth = Array.from({ length: 12 }, (_, i) => {
     const month = `${input.year}-${String(i + 1).padStart(2, "0")}`;
     return { month, ...figures(input.activity.find((row) => row.level === "month" && row.monthKey === month)) };
@@ -70,6 +99,7 @@ export function shapeBufdirReport(input: {
     organizationId: input.organizationId,
     year: input.year,
     timeZone: input.timeZone,
+    coverage: BUFDIR_COVERAGE_NOTE,
     totals: {
       ...figures(total),
       cancelledAssignments: input.cancelledAssignments,
@@ -78,6 +108,7 @@ export function shapeBufdirReport(input: {
     },
     byScope,
     byMonth,
+    byScopeMonth,
     byTier,
   };
 }
@@ -99,7 +130,8 @@ export const BUFDIR_CSV_COLUMNS = [
   "threshold_count",
   "active_peer_mentors",
   "confirmed_assignments",
-  "activity_days",
+  "mentor_days",
+  "distinct_dates",
   "crossings",
   "honorarium_total",
   "currency",
@@ -110,43 +142,20 @@ export function renderBufdirCsv(report: BufdirReport, generatedAt: Date): string
   const lines: string[] = [
     `# ${report.format}`,
     `# organization_id=${report.organizationId};year=${report.year};time_zone=${report.timeZone};generated_at=${generatedAt.toISOString()}`,
+    `# ${report.coverage}`,
     BUFDIR_CSV_COLUMNS.join(","),
   ];
   const row = (cells: (string | number | null)[]) => lines.push(cells.map(csvCell).join(","));
+  const activity = (f: ActivityFigures) => [f.activePeerMentors, f.confirmedAssignments, f.mentorDays, f.distinctDates];
+  const none = [null, null, null, null];
   const t = report.totals;
-  row([
-    "total",
-    null,
-    null,
-    null,
-    null,
-    null,
-    t.activePeerMentors,
-    t.confirmedAssignments,
-    t.activityDays,
-    t.crossings,
-    t.honorariumTotal,
-    null,
-  ]);
-  for (const s of report.byScope) {
-    row([
-      "scope",
-      s.scopeId ?? "whole_organization",
-      null,
-      null,
-      null,
-      null,
-      s.activePeerMentors,
-      s.confirmedAssignments,
-      s.activityDays,
-      null,
-      null,
-      null,
-    ]);
-  }
-  for (const m of report.byMonth)
-    row(["month", null, m.month, null, null, null, m.activePeerMentors, m.confirmedAssignments, m.activityDays, null, null, null]);
-  for (const tier of report.byTier) {
+  row(["total", null, null, null, null, null, ...activity(t), t.crossings, t.honorariumTotal, null]);
+  for (const s of report.byScope)
+    row(["scope", s.scopeId ?? "whole_organization", null, null, null, null, ...activity(s), null, null, null]);
+  for (const m of report.byMonth) row(["month", null, m.month, null, null, null, ...activity(m), null, null, null]);
+  for (const c of report.byScopeMonth)
+    row(["scope_month", c.scopeId ?? "whole_organization", c.month, null, null, null, ...activity(c), null, null, null]);
+  for (const tier of report.byTier)
     row([
       "tier",
       null,
@@ -154,13 +163,10 @@ export function renderBufdirCsv(report: BufdirReport, generatedAt: Date): string
       tier.tierName,
       tier.thresholdLevel,
       tier.thresholdCount,
-      null,
-      null,
-      null,
+      ...none,
       tier.crossings,
       tier.honorariumTotal,
       tier.currency,
     ]);
-  }
   return `${lines.join("\r\n")}\r\n`;
 }

@@ -5,7 +5,6 @@ import type { ReadCache } from "../adapters/redis/read-cache.ts";
 import type { Repositories } from "../ports.ts";
 import { AuthenticationError, type Caller, type TokenVerifier, bearerToken } from "./auth.ts";
 import type { ApiMetrics } from "./metrics.ts";
-import type { CreateHTTPContextOptions } from "@trpc/server/adapters/standalone";
 
 /** Settings the handlers read (from config.ts). */
 export interface ApiSettings {
@@ -25,11 +24,17 @@ export interface ApiDependencies {
   now: () => Date;
 }
 
+/** What a request says about its caller, whichever adapter received it. */
+export interface RequestCredentials {
+  authorization: string | null | undefined;
+  connectionParams: Record<string, unknown> | null;
+}
+
 export function createContextFactory(deps: ApiDependencies, verifyToken: TokenVerifier) {
-  return async ({ req, info }: CreateHTTPContextOptions) => {
+  return async ({ authorization, connectionParams }: RequestCredentials) => {
     // EventSource cannot send headers: subscriptions may carry the token in connectionParams instead.
-    const fromParams = info.connectionParams?.token;
-    const token = bearerToken(req.headers.authorization) ?? (typeof fromParams === "string" ? fromParams : undefined);
+    const fromParams = connectionParams?.token;
+    const token = bearerToken(authorization ?? undefined) ?? (typeof fromParams === "string" ? fromParams : undefined);
     let caller: Caller | null = null;
     let authError: string | null = token === undefined ? "a Bearer token is required" : null;
     if (token !== undefined) {

@@ -1,6 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { databaseIsReachable } from "@honorarium/shared/db";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Redis } from "ioredis";
 import type { Knex } from "knex";
@@ -40,6 +41,10 @@ export interface QueryApiServer {
  * One port (QUERY_API_PORT) serves tRPC at /trpc (batching, SSE subscriptions) and /healthz,
  * /readyz, /metrics and /openapi.json beside it; those paths and CORS are handled before the request reaches tRPC.
  */
+/** Downloads of export procedures (see serveFile). */
+const FILES_PATH = "/files/";
+const FILE_PROCEDURES = new Set(["bufdir.exportCsv"]);
+
 /** How long stop() waits for requests in progress before cutting their connections. */
 const STOP_GRACE_MS = 10_000;
 
@@ -91,10 +96,11 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
   });
+  const createContext = createContextFactory(deps, verifyToken);
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
-    createContext: createContextFactory(deps, verifyToken),
+    createContext: ({ req, info }) => createContext({ authorization: req.headers.authorization, connectionParams: info.connectionParams }),
     allowMethodOverride: false,
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, procedure: path }, "request failed");
@@ -129,6 +135,36 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
     res.end(body);
   }
 
+  /**
+   * /files/<procedure>?input=<json>: an export procedure's file (its `csv` with `filename` and
+   * `contentType`) as a download (Content-Disposition: attachment) instead of a string inside JSON.
+   * The call goes through tRPC in process, so authentication, rate limits, input validation and the
+   * error shape are the procedure's own; an error answers as tRPC would (status and JSON body).
+   */
+  async function serveFile(req: IncomingMessage, res: ServerResponse, procedure: string): Promise<void> {
+    if (!FILE_PROCEDURES.has(procedure)) return reply(res, 404, JSON.stringify({ error: "not found" }));
+    if (req.method !== "GET") return reply(res, 405, JSON.stringify({ error: "use GET" }));
+    const query = new URL(req.url ?? "/", "http://files").search;
+    const headers = new Headers();
+    if (typeof req.headers.authorization === "string") headers.set("authorization", req.headers.authorization);
+    const answer = await fetchRequestHandler({
+      router: appRouter,
+      endpoint: "/trpc",
+      req: new Request(`http://files/trpc/${procedure}${query}`, { headers }),
+      createContext: ({ req: inner, info }) =>
+        createContext({ authorization: inner.headers.get("authorization"), connectionParams: info.connectionParams }),
+    });
+    const body = await answer.text();
+    if (!answer.ok) return reply(res, answer.status, body);
+    const file = (JSON.parse(body) as { result: { data: { filename: string; contentType: string; csv: string } } }).result.data;
+    res.writeHead(200, {
+      "content-type": file.contentType,
+      "content-disposition": `attachment; filename="${file.filename.replace(/[^\w.-]/g, "_")}"`,
+      "cache-control": "no-store",
+    });
+    res.end(file.csv);
+  }
+
   let openApi: string | undefined;
   // Rendered on first request: the document is static for a running server.
   const openApiText = () => (openApi ??= renderOpenApiDocument());
@@ -156,6 +192,13 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
         const path = (req.url ?? "/").split("?")[0] ?? "/";
         if (path.startsWith("/trpc/")) {
           trpcHandler(req, res);
+          return;
+        }
+        if (path.startsWith(FILES_PATH)) {
+          serveFile(req, res, path.slice(FILES_PATH.length)).catch((error: unknown) => {
+            logger.error({ err: error }, "file download failed");
+            if (!res.headersSent) reply(res, 500, JSON.stringify({ error: { message: "internal error", code: "INTERNAL_SERVER_ERROR" } }));
+          });
           return;
         }
         if (path === "/healthz") return reply(res, 200, JSON.stringify({ status: "ok" }));

@@ -15,48 +15,75 @@ export function createPostgresBufdirRepository(db: Knex): IBufdirRepository {
       const range: [string, string] = [`${year}-01`, `${year}-12`];
       const counts = (extra: string) =>
         `from mentor_month_counts where organization_id = ? and month_key between ? and ? and confirmed_count > 0 ${extra}`;
-      const [scopeMentors, monthMentors, totalMentors, scopeDays, monthDays, cancelled] = await Promise.all([
-        db.raw(
-          `select scope_id, count(*)::int as mentors, sum(confirmed)::int as confirmed
+      const [scopeMentors, monthMentors, totalMentors, scopeDays, monthDays, cancelled, scopeMonthMentors, scopeMonthDays, totalDates] =
+        await Promise.all([
+          db.raw(
+            `select scope_id, count(*)::int as mentors, sum(confirmed)::int as confirmed
              from (select scope_id, peer_mentor_id, sum(confirmed_count) as confirmed ${counts("group by scope_id, peer_mentor_id")}) m
             group by scope_id`,
-          [organizationId, ...range],
-        ),
-        db.raw(
-          `select month_key, count(*)::int as mentors, sum(confirmed)::int as confirmed
+            [organizationId, ...range],
+          ),
+          db.raw(
+            `select month_key, count(*)::int as mentors, sum(confirmed)::int as confirmed
              from (select month_key, peer_mentor_id, sum(confirmed_count) as confirmed ${counts("group by month_key, peer_mentor_id")}) m
             group by month_key`,
-          [organizationId, ...range],
-        ),
-        db.raw(
-          `select count(*)::int as mentors, coalesce(sum(confirmed), 0)::int as confirmed
+            [organizationId, ...range],
+          ),
+          db.raw(
+            `select count(*)::int as mentors, coalesce(sum(confirmed), 0)::int as confirmed
              from (select peer_mentor_id, sum(confirmed_count) as confirmed ${counts("group by peer_mentor_id")}) m`,
-          [organizationId, ...range],
-        ),
-        db.raw(
-          `select scope_id, count(*)::int as days from bufdir_scope_days
+            [organizationId, ...range],
+          ),
+          // Mentor-days (a row per mentor and local date) and distinct dates (days with any activity).
+          db.raw(
+            `select scope_id, count(*)::int as days, count(distinct activity_date)::int as dates from bufdir_scope_days
             where organization_id = ? and month_key between ? and ? and confirmed_count > 0 group by scope_id`,
-          [organizationId, ...range],
-        ),
-        db.raw(
-          `select month_key, count(*)::int as days from bufdir_days
+            [organizationId, ...range],
+          ),
+          db.raw(
+            `select month_key, count(*)::int as days, count(distinct activity_date)::int as dates from bufdir_days
             where organization_id = ? and month_key between ? and ? and confirmed_count > 0 group by month_key`,
-          [organizationId, ...range],
-        ),
-        db("assignment_ledger")
-          .count<{ n: number }[]>({ n: "*" })
-          .where({ organization_id: organizationId, state: "cancelled" })
-          .whereBetween("month_key", range)
-          .first(),
-      ]);
+            [organizationId, ...range],
+          ),
+          db("assignment_ledger")
+            .count<{ n: number }[]>({ n: "*" })
+            .where({ organization_id: organizationId, state: "cancelled" })
+            .whereBetween("month_key", range)
+            .first(),
+          db.raw(
+            `select scope_id, month_key, count(*)::int as mentors, sum(confirmed)::int as confirmed
+             from (select scope_id, month_key, peer_mentor_id, sum(confirmed_count) as confirmed
+                     ${counts("group by scope_id, month_key, peer_mentor_id")}) m
+            group by scope_id, month_key`,
+            [organizationId, ...range],
+          ),
+          db.raw(
+            `select scope_id, month_key, count(*)::int as days, count(distinct activity_date)::int as dates from bufdir_scope_days
+            where organization_id = ? and month_key between ? and ? and confirmed_count > 0 group by scope_id, month_key`,
+            [organizationId, ...range],
+          ),
+          db.raw(
+            `select count(distinct activity_date)::int as dates from bufdir_days
+            where organization_id = ? and month_key between ? and ? and confirmed_count > 0`,
+            [organizationId, ...range],
+          ),
+        ]);
       type Group = { mentors: number; confirmed: number };
       const scopeRows = (scopeMentors as { rows: (Group & { scope_id: string | null })[] }).rows;
       const monthRows = (monthMentors as { rows: (Group & { month_key: string })[] }).rows;
       const total = (totalMentors as { rows: Group[] }).rows[0] ?? { mentors: 0, confirmed: 0 };
-      const daysByScope = new Map(
-        (scopeDays as { rows: { scope_id: string | null; days: number }[] }).rows.map((r) => [r.scope_id, r.days]),
+      type Days = { days: number; dates: number };
+      const noDays: Days = { days: 0, dates: 0 };
+      const daysByScope = new Map((scopeDays as { rows: (Days & { scope_id: string | null })[] }).rows.map((r) => [r.scope_id, r]));
+      const daysByMonth = new Map((monthDays as { rows: (Days & { month_key: string })[] }).rows.map((r) => [r.month_key, r]));
+      const daysByScopeMonth = new Map(
+        (scopeMonthDays as { rows: (Days & { scope_id: string | null; month_key: string })[] }).rows.map((r) => [
+          `${r.scope_id}|${r.month_key}`,
+          r,
+        ]),
       );
-      const daysByMonth = new Map((monthDays as { rows: { month_key: string; days: number }[] }).rows.map((r) => [r.month_key, r.days]));
+      const scopeMonthRows = (scopeMonthMentors as { rows: (Group & { scope_id: string | null; month_key: string })[] }).rows;
+      const distinctDates = (totalDates as { rows: { dates: number }[] }).rows[0]?.dates ?? 0;
       const rows: ActivityRow[] = [
         {
           level: "total",
@@ -64,7 +91,8 @@ export function createPostgresBufdirRepository(db: Knex): IBufdirRepository {
           monthKey: null,
           activePeerMentors: total.mentors,
           confirmedAssignments: total.confirmed,
-          activityDays: [...daysByMonth.values()].reduce((sum, days) => sum + days, 0),
+          mentorDays: [...daysByMonth.values()].reduce((sum, month) => sum + month.days, 0),
+          distinctDates,
         },
         ...scopeRows.map((r): ActivityRow => ({
           level: "scope",
@@ -72,7 +100,8 @@ export function createPostgresBufdirRepository(db: Knex): IBufdirRepository {
           monthKey: null,
           activePeerMentors: r.mentors,
           confirmedAssignments: r.confirmed,
-          activityDays: daysByScope.get(r.scope_id) ?? 0,
+          mentorDays: (daysByScope.get(r.scope_id) ?? noDays).days,
+          distinctDates: (daysByScope.get(r.scope_id) ?? noDays).dates,
         })),
         ...monthRows.map((r): ActivityRow => ({
           level: "month",
@@ -80,8 +109,21 @@ export function createPostgresBufdirRepository(db: Knex): IBufdirRepository {
           monthKey: r.month_key,
           activePeerMentors: r.mentors,
           confirmedAssignments: r.confirmed,
-          activityDays: daysByMonth.get(r.month_key) ?? 0,
+          mentorDays: (daysByMonth.get(r.month_key) ?? noDays).days,
+          distinctDates: (daysByMonth.get(r.month_key) ?? noDays).dates,
         })),
+        ...scopeMonthRows.map((r): ActivityRow => {
+          const days = daysByScopeMonth.get(`${r.scope_id}|${r.month_key}`) ?? noDays;
+          return {
+            level: "scope_month",
+            scopeId: r.scope_id,
+            monthKey: r.month_key,
+            activePeerMentors: r.mentors,
+            confirmedAssignments: r.confirmed,
+            mentorDays: days.days,
+            distinctDates: days.dates,
+          };
+        }),
       ];
       return { rows, cancelledAssignments: Number(cancelled?.n ?? 0) };
     },
