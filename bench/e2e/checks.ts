@@ -13,7 +13,7 @@ import {
   type Truth,
   crossingKey,
   localDate,
-  payableInYear,
+  owedNotYetPaid,
   periodOfMonth,
 } from "./workload.ts";
 
@@ -292,7 +292,7 @@ export async function runChecks(ctx: CheckContext): Promise<CheckOutput> {
     if (counts.confirmedThisYear !== thisYear)
       countProblems.push(`${mentor.id}: confirmedThisYear ${counts.confirmedThisYear}, expected ${thisYear}`);
     const expectedCrossings = expectedByMentor.get(mentor.id) ?? [];
-    const payable = payableInYear(expectedCrossings, Number(year));
+    const payable = owedNotYetPaid(expectedCrossings);
     if (Math.round(Number(counts.taxFree.honorariumYearToDate) * 100) !== payable)
       payableProblems.push(
         `${mentor.id}: honorariumYearToDate ${counts.taxFree.honorariumYearToDate}, expected ${(payable / 100).toFixed(2)}`,
@@ -329,7 +329,7 @@ export async function runChecks(ctx: CheckContext): Promise<CheckOutput> {
       ? `all ${mentors.length} mentors`
       : `${mentors.length} of ${ctx.stream.mentors.length} mentors (sample)`;
   check("counts.forMentor: current-period counts per scope and confirmedThisYear", countProblems, mentorsLabel);
-  check("counts.forMentor: payable honorarium this year (taxFree.honorariumYearToDate)", payableProblems, mentorsLabel);
+  check("counts.forMentor: honorarium toward this year's tax-free limit (taxFree.honorariumYearToDate)", payableProblems, mentorsLabel);
   const flagged = [...ctx.truth.crossings.values()].filter((c) => c.needsReview).length;
   check(
     "milestones.history: every crossing once, rate, amount due, needsReview",

@@ -523,6 +523,10 @@ export function computeTruth(stream: Stream): Truth {
 }
 
 /** Payable honorarium of one mentor in an income year: per (scope, period) the top tier, or the sum when cumulative. */
-export function payableInYear(crossings: readonly ExpectedCrossing[], year: number): number {
-  return crossings.filter((c) => c.fiscalYear === year).reduce((sum, c) => sum + c.amountDueCents, 0);
+/**
+ * What counts toward this income year's tax-free limit when nothing has been paid yet: everything
+ * owed, from any period (the cash principle projects unpaid amounts into the current year).
+ */
+export function owedNotYetPaid(crossings: readonly ExpectedCrossing[]): number {
+  return crossings.reduce((sum, c) => sum + c.amountDueCents, 0);
 }

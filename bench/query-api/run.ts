@@ -19,6 +19,7 @@ import autocannon from "autocannon";
 import { SignJWT } from "jose";
 import { createTestDatabase, freePort, spawnService, uniqueName } from "@honorarium/shared/testing";
 import { type OpenLoopResult, openLoop } from "./open-loop.ts";
+import { benchStatementsAndPayouts } from "./statements.ts";
 
 const MENTORS = Number(process.env.BENCH_MENTORS ?? 10_000);
 const LEDGER_ROWS = Number(process.env.BENCH_LEDGER_ROWS ?? 1_000_000);
@@ -175,6 +176,15 @@ async function main(): Promise<void> {
          from generate_series(0, ? - 1, 3) i`,
       [ORG, SCOPES, String(year), year, MENTORS],
     );
+    // A ninth of the mentors also reached the higher rate (it replaces the office honorarium: a 1,000 top-up).
+    await db.raw(
+      `insert into honorarium_records (peer_mentor_id, organization_id, scope_id, tier_name, tier_order, period_type, period_key, assignment_count,
+                                       threshold_level, threshold_assignment_number, honorarium_rate, fiscal_year, payment_status, reached_at)
+       select bench_uuid('mentor' || i), ?::uuid, bench_uuid('scope' || (i % ?)), 'Higher rate', 2, 'calendar_year', ?, 15,
+              'higher_rate', 15, 1500.00, ?, 'pending', now() - interval '1 hour'
+         from generate_series(0, ? - 1, 9) i`,
+      [ORG, SCOPES, String(year), year, MENTORS],
+    );
     await db.raw("analyze");
     const admin = await sign({ org: ORG, roles: ["org_admin"], scopes: [] }, randomUUID());
     const mentorRows: { id: string; scope: string }[] = (
@@ -243,6 +253,25 @@ async function main(): Promise<void> {
     };
     console.log("ratios (cached vs the uncached baseline):", ratios);
 
+    console.log("statements and payout batches (uncached)…");
+    const firstScope = mentorRows[0]?.scope ?? "";
+    const money = await (async () => {
+      const { child, base } = await startServer(database.url, false);
+      try {
+        return await benchStatementsAndPayouts({
+          db,
+          base,
+          organizationId: ORG,
+          adminToken: admin,
+          coordinatorToken: coordinatorTokens.get(firstScope) ?? admin,
+          query,
+          year,
+        });
+      } finally {
+        await stopServer(child);
+      }
+    })();
+
     console.log(`seeding ${LEDGER_ROWS.toLocaleString("en")} ledger rows…`);
     const seedStart = performance.now();
     await db.raw(
@@ -298,6 +327,7 @@ async function main(): Promise<void> {
       secondsPerRun: SECONDS,
       results,
       ratios,
+      statementsAndPayouts: money,
       bufdir,
       targets: { forMentorP99MsAt1000: 20, bufdirMs: 500 },
       met: {

@@ -1,8 +1,10 @@
 import type { PeriodType, ThresholdTier } from "@honorarium/shared/domain";
 import type { ActivityRow, TierRow } from "./domain/bufdir.ts";
-import type { Crossing, MonthCount } from "./domain/progress.ts";
+import type { Crossing, MonthCount, PeriodCounts } from "./domain/progress.ts";
 import type { PaymentStatus, TargetPaymentStatus } from "./domain/payment-lifecycle.ts";
 import type { Visibility } from "./domain/access.ts";
+import type { Locale } from "./domain/organization-settings.ts";
+import type { PayoutRecord } from "./domain/payout.ts";
 
 /** Organization facts: time zone and tax-free limit (defaults when unset). */
 export interface IOrganizationsRepository {
@@ -10,11 +12,83 @@ export interface IOrganizationsRepository {
   taxFreeLimit(organizationId: string, incomeYear: number): Promise<string>;
 }
 
+/** The organisation's own settings row (defaults when it has none). */
+export interface OrganizationSettingsRecord {
+  displayName: string | null;
+  timeZone: string;
+  locale: Locale;
+  currency: string;
+  /** The limit for an income year without its own row in tax_free_limits. */
+  defaultTaxFreeLimit: string;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+export interface OrganizationSettingsView {
+  settings: OrganizationSettingsRecord;
+  taxFreeLimits: { incomeYear: number; limitAmount: string }[];
+  scopeNames: { scopeId: string; displayName: string; updatedAt: string }[];
+  /** Only when asked for (administrators). */
+  payeeReferences: { peerMentorId: string; payeeReference: string; updatedAt: string }[] | null;
+}
+
+export type OrganizationSettingsAction =
+  "update_settings" | "set_tax_free_limit" | "set_scope_name" | "set_payee_reference" | "clear_payee_reference";
+
+export interface OrganizationSettingsAuditEntry {
+  id: number;
+  action: OrganizationSettingsAction;
+  /** The income year, scope id or mentor id the change is about; null for the settings row. */
+  subject: string | null;
+  actorId: string;
+  actorRoles: string[];
+  occurredAt: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** Unit of work over one organisation's settings: one transaction, the organisation locked, every change audited in it. */
+export interface IOrganizationSettingsTransaction {
+  settings(): Promise<OrganizationSettingsRecord>;
+  /** Anything counted in a period for the organisation (ledger months, monthly counts, delivery periods). */
+  hasCountedActivity(): Promise<boolean>;
+  updateSettings(changes: { displayName?: string | null; timeZone?: string; locale?: Locale }): Promise<OrganizationSettingsRecord>;
+  taxFreeLimit(incomeYear: number): Promise<string | null>;
+  setTaxFreeLimit(incomeYear: number, limitAmount: string): Promise<void>;
+  scopeName(scopeId: string): Promise<string | null>;
+  setScopeName(scopeId: string, displayName: string): Promise<void>;
+  payeeReference(peerMentorId: string): Promise<string | null>;
+  /** null clears it. */
+  setPayeeReference(peerMentorId: string, payeeReference: string | null): Promise<void>;
+  audit(entry: { action: OrganizationSettingsAction; subject: string | null; before: unknown; after: unknown }): Promise<void>;
+}
+
+export interface IOrganizationSettingsRepository {
+  read(organizationId: string, options: { includePayeeReferences: boolean }): Promise<OrganizationSettingsView>;
+  hasCountedActivity(organizationId: string): Promise<boolean>;
+  withOrganizationLocked<T>(
+    organizationId: string,
+    actor: Actor,
+    now: Date,
+    work: (tx: IOrganizationSettingsTransaction) => Promise<T>,
+  ): Promise<T>;
+  /** Newest first. */
+  auditLog(
+    organizationId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ entries: OrganizationSettingsAuditEntry[]; total: number }>;
+}
+
 export interface ICountsRepository {
   /** Month counts of one mentor (every scope) for the given months. */
   mentorMonthCounts(organizationId: string, peerMentorId: string, monthKeys: readonly string[]): Promise<MonthCount[]>;
   /** Month counts of every mentor the visibility allows, for the given months. */
   visibleMonthCounts(organizationId: string, visibility: Visibility, monthKeys: readonly string[]): Promise<MonthCount[]>;
+  /**
+   * Per visible (scope, mentor) with a count: the count in each of the given periods (each a list of
+   * month keys), summed in the database — the dashboard's input, one row per mentor and scope.
+   */
+  visiblePeriodCounts(organizationId: string, visibility: Visibility, periods: readonly (readonly string[])[]): Promise<PeriodCounts[]>;
   /** Does the mentor have any counted, cancelled or crossed activity in the organization? Per scope. */
   mentorScopes(organizationId: string, peerMentorId: string): Promise<(string | null)[]>;
 }
@@ -22,14 +96,20 @@ export interface ICountsRepository {
 export interface RecordFilter {
   peerMentorId?: string;
   fiscalYear?: number;
+  /** These records only (their groups are read too, for the amounts due). */
+  recordIds?: readonly string[];
+  /** One period's records (whole groups: the period is part of a group's key). */
+  period?: { periodType: PeriodType; periodKey: string };
   paymentStatus?: PaymentStatus;
   needsReview?: boolean;
 }
 
 export interface IRecordsRepository {
   crossings(organizationId: string, visibility: Visibility, filter: RecordFilter): Promise<Crossing[]>;
-  /** Crossings of the given mentors in an income year (every scope: tax is per person). */
-  crossingsOfMentors(organizationId: string, peerMentorIds: readonly string[], fiscalYear: number): Promise<Crossing[]>;
+  /** Every crossing of the given mentors, every scope and period (tax is per person, by the year of payment). */
+  crossingsOfMentors(organizationId: string, peerMentorIds: readonly string[]): Promise<Crossing[]>;
+  /** Visible mentors with something toward an income year's tax-free limit: owed and unpaid, or paid in that year. */
+  mentorsWithIncomeInYear(organizationId: string, visibility: Visibility, incomeYear: number, timeZone: string): Promise<string[]>;
   findCrossing(organizationId: string, recordId: string): Promise<Crossing | undefined>;
   transitionPayment(input: {
     organizationId: string;
@@ -107,6 +187,8 @@ export interface IConfigsTransaction {
 export interface IConfigsRepository {
   list(organizationId: string, includeInactive: boolean): Promise<ThresholdConfigRecord[]>;
   activeTiers(organizationId: string): Promise<ThresholdTier[]>;
+  /** The active tiers and the retired versions that keep their window: what applied on any past day. */
+  tiersForEvaluation(organizationId: string): Promise<ThresholdTier[]>;
   withOrganizationLocked<T>(organizationId: string, actor: Actor, work: (tx: IConfigsTransaction) => Promise<T>): Promise<T>;
   auditLog(organizationId: string, configId: string | undefined, limit: number): Promise<AuditLogEntry[]>;
 }
@@ -233,8 +315,84 @@ export interface IDeliveriesRepository {
   ): Promise<{ items: DeliveryRecord[]; total: number }>;
 }
 
+export interface PayoutBatch {
+  id: string;
+  organizationId: string;
+  /** processing (in payment) → paid, or released to be redone (its records stay processing, batchable again). */
+  status: "processing" | "paid" | "released";
+  scopeIds: string[] | null;
+  periodType: string | null;
+  periodKey: string | null;
+  currency: string;
+  totalAmount: string;
+  recordCount: number;
+  mentorCount: number;
+  createdBy: string;
+  createdAt: string;
+  paidAt: string | null;
+  /** The day the money went out (YYYY-MM-DD): tax follows its year. */
+  paidOn: string | null;
+  paymentReference: string | null;
+  paidBy: string | null;
+  releasedAt: string | null;
+  releasedBy: string | null;
+  releaseReason: string | null;
+}
+
+export interface PaymentHistoryEntry {
+  id: number;
+  recordId: string;
+  from: string;
+  to: string;
+  actorId: string;
+  note: string | null;
+  batchId: string | null;
+  paymentReference: string | null;
+  occurredAt: string;
+}
+
+export interface IPayoutsRepository {
+  /** The organisation's payee references of these mentors (an opaque payroll id, never a name). */
+  payeeReferences(organizationId: string, peerMentorIds: readonly string[]): Promise<Map<string, string>>;
+  /** Of these records, those in an open (not released) batch. */
+  openBatchRecordIds(organizationId: string, recordIds: readonly string[]): Promise<Set<string>>;
+  /** Per mentor: paid in the income year (by the local date of payment) plus what open batches hold. */
+  paidOrInPaymentInYear(
+    organizationId: string,
+    peerMentorIds: readonly string[],
+    incomeYear: number,
+    timeZone: string,
+  ): Promise<Map<string, string>>;
+  /** One transaction: the records still batchable are locked (others skipped), moved to processing, batched and logged. */
+  create(input: {
+    organizationId: string;
+    actorId: string;
+    records: readonly PayoutRecord[];
+    selection: { scopeIds?: string[] | undefined; periodType?: string | undefined; periodKey?: string | undefined };
+    now: Date;
+  }): Promise<{ batch: PayoutBatch | undefined; records: PayoutRecord[]; skipped: string[] }>;
+  markPaid(input: {
+    organizationId: string;
+    batchId: string;
+    actorId: string;
+    paymentReference: string;
+    paidOn: string;
+    now: Date;
+  }): Promise<PayoutBatch>;
+  release(input: { organizationId: string; batchId: string; actorId: string; reason: string; now: Date }): Promise<PayoutBatch>;
+  find(organizationId: string, batchId: string): Promise<{ batch: PayoutBatch; records: PayoutRecord[] } | undefined>;
+  list(organizationId: string, page: { limit: number; offset: number }): Promise<{ items: PayoutBatch[]; total: number }>;
+  /** payment_status_history: who moved what, when, from, to, with which note, batch and reference; newest first. */
+  history(
+    organizationId: string,
+    filter: { recordId?: string | undefined; batchId?: string | undefined },
+    page: { limit: number; offset: number },
+  ): Promise<{ items: PaymentHistoryEntry[]; total: number }>;
+}
+
 export interface Repositories {
   organizations: IOrganizationsRepository;
+  organizationSettings: IOrganizationSettingsRepository;
   counts: ICountsRepository;
   records: IRecordsRepository;
   configs: IConfigsRepository;
@@ -243,4 +401,5 @@ export interface Repositories {
   pushSubscriptions: IPushSubscriptionsRepository;
   webhooks: IWebhooksRepository;
   deliveries: IDeliveriesRepository;
+  payouts: IPayoutsRepository;
 }

@@ -76,6 +76,27 @@ async function freshRecord(target: Target, fields: { needsReview?: boolean } = {
   });
 }
 
+/** A payout batch in payment holding one fresh record of the target. */
+async function freshBatch(target: Target): Promise<string> {
+  const w = where(target);
+  const recordId = await freshRecord(target);
+  const [batch] = await database
+    .db("payout_batches")
+    .insert({ organization_id: w.organizationId, total_amount: "500.00", record_count: 1, mentor_count: 1, created_by: w.peerMentorId })
+    .returning("id");
+  const batchId = (batch as { id: string }).id;
+  await database.db("payout_batch_records").insert({
+    batch_id: batchId,
+    record_id: recordId,
+    organization_id: w.organizationId,
+    scope_id: w.scopeId,
+    peer_mentor_id: w.peerMentorId,
+    amount: "500.00",
+  });
+  await database.db("honorarium_records").update({ payment_status: "processing" }).where({ id: recordId });
+  return batchId;
+}
+
 async function freshConfig(target: Target): Promise<string> {
   sequence++;
   return seedConfig(database.db, where(target).organizationId, {
@@ -153,6 +174,87 @@ const CASES: Case[] = [
     allowed: staffInScope,
     call: async (c, t) =>
       c.payments.transition.mutate({ organizationId: where(t).organizationId, recordId: await freshRecord(t), to: "processing" }),
+  },
+  {
+    procedure: "payments.history",
+    targets: ALL,
+    allowed: staffInScope,
+    call: async (c, t) => c.payments.history.query({ organizationId: where(t).organizationId, recordId: await freshRecord(t) }),
+  },
+  {
+    procedure: "statements.period",
+    targets: ALL,
+    allowed: staffInScope,
+    call: (c, t) =>
+      c.statements.period.query({
+        organizationId: where(t).organizationId,
+        scopeIds: [where(t).scopeId],
+        periodType: "calendar_year",
+        periodKey: "2026",
+      }),
+  },
+  {
+    procedure: "statements.exportCsv",
+    targets: ALL,
+    allowed: staffInScope,
+    call: (c, t) =>
+      c.statements.exportCsv.query({
+        organizationId: where(t).organizationId,
+        scopeIds: [where(t).scopeId],
+        periodType: "calendar_year",
+        periodKey: "2026",
+      }),
+  },
+  {
+    procedure: "payouts.preview",
+    targets: ALL,
+    allowed: staffInScope,
+    call: async (c, t) =>
+      c.payouts.preview.query({ organizationId: where(t).organizationId, scopeIds: [where(t).scopeId], recordIds: [await freshRecord(t)] }),
+  },
+  {
+    procedure: "payouts.create",
+    targets: ALL,
+    allowed: staffInScope,
+    call: async (c, t) =>
+      c.payouts.create.mutate({ organizationId: where(t).organizationId, scopeIds: [where(t).scopeId], recordIds: [await freshRecord(t)] }),
+  },
+  {
+    procedure: "payouts.list",
+    targets: ORGS,
+    allowed: staffInOrg,
+    call: (c, t) => c.payouts.list.query({ organizationId: where(t).organizationId }),
+  },
+  {
+    procedure: "payouts.get",
+    targets: ALL,
+    allowed: staffInScope,
+    call: async (c, t) => c.payouts.get.query({ organizationId: where(t).organizationId, batchId: await freshBatch(t) }),
+  },
+  {
+    procedure: "payouts.export",
+    targets: ALL,
+    allowed: staffInScope,
+    call: async (c, t) => c.payouts.export.query({ organizationId: where(t).organizationId, batchId: await freshBatch(t) }),
+  },
+  {
+    procedure: "payouts.markPaid",
+    targets: ALL,
+    allowed: staffInScope,
+    call: async (c, t) =>
+      c.payouts.markPaid.mutate({
+        organizationId: where(t).organizationId,
+        batchId: await freshBatch(t),
+        paymentReference: "PAY-1",
+        paidOn: "2026-06-15",
+      }),
+  },
+  {
+    procedure: "payouts.release",
+    targets: ALL,
+    allowed: staffInScope,
+    call: async (c, t) =>
+      c.payouts.release.mutate({ organizationId: where(t).organizationId, batchId: await freshBatch(t), reason: "redo" }),
   },
   {
     procedure: "records.flagged",
@@ -248,6 +350,49 @@ const CASES: Case[] = [
     targets: ALL,
     allowed: mentorInOrg,
     call: (c, t) => c.deliveries.forMentor.query({ organizationId: where(t).organizationId, peerMentorId: where(t).peerMentorId }),
+  },
+  {
+    procedure: "organizations.settings",
+    targets: ORGS,
+    allowed: staffInOrg,
+    call: (c, t) => c.organizations.settings.query({ organizationId: where(t).organizationId }),
+  },
+  {
+    procedure: "organizations.update",
+    targets: ORGS,
+    allowed: admins,
+    call: (c, t) => c.organizations.update.mutate({ organizationId: where(t).organizationId, displayName: `Org ${++sequence}` }),
+  },
+  {
+    procedure: "organizations.setTaxFreeLimit",
+    targets: ORGS,
+    allowed: admins,
+    call: (c, t) =>
+      c.organizations.setTaxFreeLimit.mutate({ organizationId: where(t).organizationId, incomeYear: 2030, limitAmount: "10000.00" }),
+  },
+  {
+    procedure: "organizations.setScopeName",
+    targets: ORGS,
+    allowed: admins,
+    call: (c, t) =>
+      c.organizations.setScopeName.mutate({ organizationId: where(t).organizationId, scopeId: where(t).scopeId, displayName: "RK" }),
+  },
+  {
+    procedure: "organizations.setPayeeReference",
+    targets: ORGS,
+    allowed: admins,
+    call: (c, t) =>
+      c.organizations.setPayeeReference.mutate({
+        organizationId: where(t).organizationId,
+        peerMentorId: where(t).peerMentorId,
+        payeeReference: `P-${++sequence}`,
+      }),
+  },
+  {
+    procedure: "organizations.auditLog",
+    targets: ORGS,
+    allowed: admins,
+    call: (c, t) => c.organizations.auditLog.query({ organizationId: where(t).organizationId }),
   },
 ];
 

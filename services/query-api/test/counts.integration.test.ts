@@ -10,7 +10,7 @@ import { createRedis } from "@honorarium/shared/infra";
 import { type TestDatabase, eventually } from "@honorarium/shared/testing";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type RunningApi, closedPort, createTestDatabase, seedConfig, seedMonthCount, seedRecord, startApi } from "./helpers.ts";
+import { type RunningApi, closedPort, createTestDatabase, errorOf, seedConfig, seedMonthCount, seedRecord, startApi } from "./helpers.ts";
 
 const NOW = new Date("2026-06-15T10:00:00Z");
 const ORG = randomUUID();
@@ -119,6 +119,8 @@ describe("counts.forMentor", () => {
     expect(result.taxFree).toEqual({
       incomeYear: 2026,
       honorariumYearToDate: "500.00",
+      paidInYear: "0.00",
+      projectedNotYetPaid: "500.00",
       taxFreeLimit: "1000.00",
       remaining: "500.00",
       status: "below",
@@ -217,6 +219,20 @@ describe("milestones.history", () => {
       empty: true,
       message: "No honorarium thresholds have been reached yet.",
     });
+  });
+});
+
+describe("counts.forMentor for any day", () => {
+  it("asOf 2025-12-31 gives last year's final count and the tiers of that year", async () => {
+    const lastYear = await api.client(coordinatorA).counts.forMentor.query({ peerMentorId: M1, asOf: "2025-12-31" });
+    expect(lastYear.incomeYear).toBe(2025);
+    expect(lastYear.confirmedThisYear).toBe(40);
+    expect(lastYear.scopes.map((s) => [s.scopeId, s.periods.map((p) => [p.periodKey, p.count])])).toEqual([[SCOPE_A, [["2025", 40]]]]);
+    // The same mentor today (2026-06-15): this year's 13, cached apart from the other day.
+    const today = await api.client(coordinatorA).counts.forMentor.query({ peerMentorId: M1 });
+    expect([today.incomeYear, today.confirmedThisYear]).toEqual([2026, 13]);
+    const bad = await errorOf(api.client(coordinatorA).counts.forMentor.query({ peerMentorId: M1, asOf: "31.12.2025" }));
+    expect(bad.data?.fieldErrors).toHaveProperty("asOf");
   });
 });
 

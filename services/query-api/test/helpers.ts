@@ -201,6 +201,8 @@ export async function seedRecord(
     paymentStatus?: string;
     needsReview?: boolean;
     reachedAt?: string;
+    /** When a paid record was paid (payment_processed_at). */
+    paidAt?: string;
     isCumulative?: boolean;
   },
 ): Promise<string> {
@@ -214,19 +216,20 @@ export async function seedRecord(
       tier_name: row.tierName ?? "Office honorarium",
       tier_order: row.tierOrder ?? 1,
       period_type: "calendar_year",
-      period_key: row.periodKey ?? String(row.fiscalYear ?? new Date().getUTCFullYear()),
+      // Fixed defaults, never the wall clock: a fixture means the same on any date.
+      period_key: row.periodKey ?? String(row.fiscalYear ?? 2026),
       assignment_count: row.thresholdCount ?? 3,
       threshold_crossed: true,
       threshold_level: row.thresholdLevel ?? "office_honorarium",
       threshold_assignment_number: row.thresholdCount ?? 3,
       honorarium_rate: row.rate ?? "500.00",
       is_cumulative: row.isCumulative ?? false,
-      fiscal_year: row.fiscalYear ?? new Date().getUTCFullYear(),
+      fiscal_year: row.fiscalYear ?? 2026,
       payment_status: status,
-      payment_processed_at: status === "paid" ? new Date() : null,
+      payment_processed_at: status === "paid" ? (row.paidAt ?? `${row.fiscalYear ?? 2026}-03-01T12:00:00Z`) : null,
       needs_review: row.needsReview ?? false,
-      review_flagged_at: row.needsReview === true ? new Date() : null,
-      reached_at: row.reachedAt ?? new Date().toISOString(),
+      review_flagged_at: row.needsReview === true ? `${row.fiscalYear ?? 2026}-04-01T12:00:00Z` : null,
+      reached_at: row.reachedAt ?? `${row.fiscalYear ?? 2026}-02-01T09:00:00Z`,
     })
     .returning("id");
   return (inserted as { id: string }).id;

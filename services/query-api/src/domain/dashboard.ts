@@ -1,5 +1,5 @@
 import { progressToward } from "@honorarium/shared/domain";
-import { type Crossing, type CurrentPeriod, type MonthCount, type TaxStatus, countOver } from "./progress.ts";
+import type { Crossing, CurrentPeriod, PeriodCounts, TaxStatus } from "./progress.ts";
 
 /** Spec 001: a mentor is "approaching" when at most this many assignments remain to the next threshold. */
 export const APPROACHING_WITHIN = 2;
@@ -38,25 +38,17 @@ export interface TaxEntry {
   status: Exclude<TaxStatus, "below">;
 }
 
-export function approachingEntries(counts: readonly MonthCount[], periods: readonly CurrentPeriod[]): ApproachingEntry[] {
-  const byMentorScope = new Map<string, MonthCount[]>();
-  for (const row of counts) {
-    const key = `${row.peerMentorId}|${row.scopeId ?? ""}`;
-    const rows = byMentorScope.get(key);
-    if (rows === undefined) byMentorScope.set(key, [row]);
-    else rows.push(row);
-  }
+/** Mentors within APPROACHING_WITHIN of their next tier, per current period; `rows[k].counts[i]` is the count in `periods[i]`. */
+export function approachingEntries(rows: readonly PeriodCounts[], periods: readonly CurrentPeriod[]): ApproachingEntry[] {
   const entries: ApproachingEntry[] = [];
-  for (const rows of byMentorScope.values()) {
-    const first = rows[0];
-    if (first === undefined) continue;
-    for (const period of periods) {
-      const count = countOver(rows, period.monthKeys);
+  for (const row of rows) {
+    for (const [i, period] of periods.entries()) {
+      const count = row.counts[i] ?? 0;
       const progress = progressToward(period.tiers, count);
       if (progress.next === null || progress.remaining === null || progress.remaining > APPROACHING_WITHIN) continue;
       entries.push({
-        peerMentorId: first.peerMentorId,
-        scopeId: first.scopeId,
+        peerMentorId: row.peerMentorId,
+        scopeId: row.scopeId,
         periodType: period.periodType,
         periodKey: period.periodKey,
         count,
@@ -98,7 +90,7 @@ export interface Page<T> {
   pageCount: number;
 }
 
-function paginate<T>(items: readonly T[], page: number, pageSize: number): Page<T> {
+export function paginate<T>(items: readonly T[], page: number, pageSize: number): Page<T> {
   const total = items.length;
   return {
     items: items.slice((page - 1) * pageSize, page * pageSize),

@@ -1,7 +1,8 @@
 import type { ThresholdTier } from "@honorarium/shared/domain";
 import { describe, expect, it } from "vitest";
 import { APPROACHING_WITHIN, approachingEntries, shapeDashboard } from "./dashboard.ts";
-import { type Crossing, countOver, currentPeriods, honorariumForYear, periodProgress, taxFreeStanding } from "./progress.ts";
+import { crossingFixture } from "./crossing.fixture.ts";
+import { countOver, currentPeriods, incomeYearBasis, periodProgress, taxFreeStanding } from "./progress.ts";
 
 const tier = (fields: Partial<ThresholdTier>): ThresholdTier => ({
   configId: "c",
@@ -30,36 +31,7 @@ const higher = tier({
 });
 const monthly = tier({ configId: "monthly", name: "Monthly", thresholdCount: 4, periodType: "month" });
 
-const crossing = (fields: Partial<Crossing>): Crossing => ({
-  id: "r",
-  amountDue: "0.00",
-  triggerAssignmentId: null,
-  notes: null,
-  coordinatorNotified: false,
-  coordinatorNotifiedAt: null,
-  peerMentorId: "m",
-  scopeId: null,
-  configId: "office",
-  tierName: "Office",
-  tierOrder: 1,
-  thresholdLevel: "office_honorarium",
-  thresholdCount: 3,
-  honorariumRate: "500.00",
-  currency: "NOK",
-  isCumulative: false,
-  periodType: "calendar_year",
-  periodKey: "2026",
-  fiscalYear: 2026,
-  assignmentCount: 3,
-  paymentStatus: "pending",
-  paymentProcessedAt: null,
-  reachedAt: "2026-02-01T10:00:00.000Z",
-  recordedAt: "2026-02-01T10:00:01.000Z",
-  needsReview: false,
-  reviewFlaggedAt: null,
-  reviewResolvedAt: null,
-  ...fields,
-});
+const crossing = crossingFixture;
 
 describe("current periods", () => {
   it("one per period type in effect, keyed in the organization's zone", () => {
@@ -110,43 +82,53 @@ describe("period progress", () => {
   });
 });
 
-describe("honorarium for the income year", () => {
-  it("a non-cumulative higher tier replaces the office honorarium; cancelled payments earn nothing", () => {
-    const both = [
-      crossing({ id: "a" }),
-      crossing({ id: "b", configId: "higher", tierOrder: 2, thresholdCount: 15, honorariumRate: "1500.00" }),
+describe("the income year's honorarium (cash principle)", () => {
+  it("counts paid money in the year it was paid and projects what is owed and unpaid into this year", () => {
+    const records = [
+      // Earned in 2025, paid in January 2026 (Oslo): counts in 2026.
+      crossing({
+        id: "a",
+        fiscalYear: 2025,
+        periodKey: "2025",
+        paymentStatus: "paid",
+        paymentProcessedAt: "2026-01-05T10:00:00.000Z",
+        amountPaid: "500.00",
+      }),
+      // Paid at 23:30Z on 31 December 2025: already 2026 in Oslo.
+      crossing({ id: "b", paymentStatus: "paid", paymentProcessedAt: "2025-12-31T23:30:00.000Z", amountDue: "300.00" }),
+      // Paid in 2025: not this year.
+      crossing({ id: "c", paymentStatus: "paid", paymentProcessedAt: "2025-06-01T10:00:00.000Z", amountPaid: "700.00" }),
+      crossing({ id: "d", paymentStatus: "pending", amountDue: "1000.00" }),
+      crossing({ id: "e", paymentStatus: "processing", amountDue: "200.00", fiscalYear: 2024 }),
+      crossing({ id: "f", paymentStatus: "cancelled", amountDue: "0.00" }),
     ];
-    expect(honorariumForYear(both, 2026)).toBe("1500.00");
-    expect(
-      honorariumForYear(
-        both.map((c) => ({ ...c, isCumulative: true })),
-        2026,
-      ),
-    ).toBe("2000.00");
-    expect(honorariumForYear([crossing({ paymentStatus: "cancelled" })], 2026)).toBe("0.00");
-    expect(honorariumForYear([crossing({ fiscalYear: 2025 })], 2026)).toBe("0.00");
-    // Two scopes are two separate honoraria.
-    expect(honorariumForYear([crossing({ id: "a", scopeId: "x" }), crossing({ id: "b", scopeId: "y" })], 2026)).toBe("1000.00");
+    expect(incomeYearBasis(records, 2026, "Europe/Oslo")).toEqual({ paid: "800.00", notYetPaid: "1200.00" });
+    expect(incomeYearBasis(records, 2025, "Europe/Oslo")).toEqual({ paid: "700.00", notYetPaid: "1200.00" });
   });
   it("tax standing: below, near (from the ratio), over", () => {
-    expect(taxFreeStanding(2026, "500.00", "10000.00", 0.8).status).toBe("below");
-    expect(taxFreeStanding(2026, "8000.00", "10000.00", 0.8)).toEqual({
+    expect(taxFreeStanding(2026, { paid: "500.00", notYetPaid: "0.00" }, "10000.00", 0.8).status).toBe("below");
+    expect(taxFreeStanding(2026, { paid: "8000.00", notYetPaid: "0.00" }, "10000.00", 0.8)).toEqual({
       incomeYear: 2026,
       honorariumYearToDate: "8000.00",
+      paidInYear: "8000.00",
+      projectedNotYetPaid: "0.00",
       taxFreeLimit: "10000.00",
       remaining: "2000.00",
       status: "near",
     });
-    expect(taxFreeStanding(2026, "10000.00", "10000.00", 0.8).status).toBe("near");
-    expect(taxFreeStanding(2026, "10000.01", "10000.00", 0.8)).toMatchObject({ status: "over", remaining: "0.00" });
-    expect(taxFreeStanding(2026, "0.00", "0.00", 0.8).status).toBe("below");
+    expect(taxFreeStanding(2026, { paid: "10000.00", notYetPaid: "0.00" }, "10000.00", 0.8).status).toBe("near");
+    expect(taxFreeStanding(2026, { paid: "10000.01", notYetPaid: "0.00" }, "10000.00", 0.8)).toMatchObject({
+      status: "over",
+      remaining: "0.00",
+    });
+    expect(taxFreeStanding(2026, { paid: "0.00", notYetPaid: "0.00" }, "0.00", 0.8).status).toBe("below");
   });
 });
 
 describe("dashboard classification", () => {
   const [year] = currentPeriods([office, higher], new Date("2026-06-01T00:00:00Z"), "Europe/Oslo");
   const periods = year === undefined ? [] : [year];
-  const row = (peerMentorId: string, confirmedCount: number) => ({ scopeId: "s", peerMentorId, monthKey: "2026-03", confirmedCount });
+  const row = (peerMentorId: string, count: number) => ({ scopeId: "s", peerMentorId, counts: [count] });
   it(`approaching means at most ${APPROACHING_WITHIN} to go`, () => {
     const entries = approachingEntries(
       [row("zero", 0), row("one", 1), row("two", 2), row("thirteen", 13), row("twelve", 12), row("all", 15)],

@@ -3,12 +3,11 @@ import {
   type ThresholdTier,
   fromMinorUnits,
   monthKeysOfPeriod,
-  amountsDueByRecord,
+  localDateOf,
   periodKeyOf,
   periodTypesInUse,
   progressToward,
   tiersEffectiveAt,
-  sumAmounts,
   toMinorUnits,
 } from "@honorarium/shared/domain";
 import type { PaymentStatus } from "./payment-lifecycle.ts";
@@ -19,6 +18,13 @@ export interface MonthCount {
   peerMentorId: string;
   monthKey: string;
   confirmedCount: number;
+}
+
+/** One mentor's counts in one scope, one per period (in the order the periods were asked for). */
+export interface PeriodCounts {
+  scopeId: string | null;
+  peerMentorId: string;
+  counts: number[];
 }
 
 /** A crossing (a row of honorarium_records with threshold_crossed). */
@@ -34,6 +40,8 @@ export interface Crossing {
   honorariumRate: string;
   /** What this record owes (shared/domain entitlement): the rate, or the top-up over lower tiers; 0 when cancelled. */
   amountDue: string;
+  /** What was paid for it, fixed when it became paid (null before, and for records paid before amounts were kept). */
+  amountPaid: string | null;
   currency: string;
   isCumulative: boolean;
   periodType: PeriodType;
@@ -146,49 +154,51 @@ export function countOver(counts: readonly MonthCount[], monthKeys: readonly str
   return counts.reduce((sum, row) => (months.has(row.monthKey) ? sum + row.confirmedCount : sum), 0);
 }
 
+/** What counts toward an income year's tax-free limit (Norwegian income tax follows the year money is paid). */
+export interface IncomeYearBasis {
+  /** Paid in the income year, by the local date of payment. */
+  paid: string;
+  /** Owed and not paid yet (pending or in payment), from any period: projected as paid this year. */
+  notYetPaid: string;
+}
+
 /**
- * Honorarium earned in an income year: the entitlement of every (scope, period) of that year, by the
- * one rule (shared/domain entitlement: a non-cumulative higher tier replaces lower ones; cancelled
- * payments earn nothing), summed. `crossings` must hold whole groups (every record of a period).
+ * The cash principle: a record counts in the year its payment was made, whatever period it was
+ * earned in; what is owed and not yet paid is projected into the current income year. Amounts are
+ * the one rule's (a record's amountDue; amountPaid once paid). `crossings` must hold whole groups.
  */
-export function honorariumForYear(crossings: readonly Crossing[], incomeYear: number): string {
-  const inYear = crossings.filter((crossing) => crossing.fiscalYear === incomeYear);
-  const due = amountsDueByRecord(
-    inYear.map((c) => ({
-      id: c.id,
-      organizationId: "",
-      scopeId: c.scopeId,
-      peerMentorId: c.peerMentorId,
-      periodType: c.periodType,
-      periodKey: c.periodKey,
-      thresholdCount: c.thresholdCount,
-      tierOrder: c.tierOrder ?? 0,
-      amount: c.honorariumRate,
-      isCumulative: c.isCumulative,
-      cancelled: c.paymentStatus === "cancelled",
-    })),
-  );
-  return sumAmounts([...due.values()]);
+export function incomeYearBasis(crossings: readonly Crossing[], incomeYear: number, timeZone: string): IncomeYearBasis {
+  let paid = 0n;
+  let notYetPaid = 0n;
+  for (const crossing of crossings) {
+    if (crossing.paymentStatus === "paid") {
+      if (crossing.paymentProcessedAt !== null && localDateOf(crossing.paymentProcessedAt, timeZone).year === incomeYear)
+        paid += toMinorUnits(crossing.amountPaid ?? crossing.amountDue);
+    } else if (crossing.paymentStatus === "pending" || crossing.paymentStatus === "processing") {
+      notYetPaid += toMinorUnits(crossing.amountDue);
+    }
+  }
+  return { paid: fromMinorUnits(paid), notYetPaid: fromMinorUnits(notYetPaid) };
 }
 
 export type TaxStatus = "below" | "near" | "over";
 
 export interface TaxFreeStanding {
   incomeYear: number;
+  /** Paid this income year plus owed and not yet paid (projected): what the limit is measured against. */
   honorariumYearToDate: string;
+  /** Of it, paid in the income year. */
+  paidInYear: string;
+  /** Of it, owed and not yet paid (projected into this year). */
+  projectedNotYetPaid: string;
   taxFreeLimit: string;
   remaining: string;
   status: TaxStatus;
 }
 
 /** Norwegian tax: honoraria up to the limit per income year are tax-free; above it all of it is taxable. */
-export function taxFreeStanding(
-  incomeYear: number,
-  honorariumYearToDate: string,
-  taxFreeLimit: string,
-  nearRatio: number,
-): TaxFreeStanding {
-  const earned = toMinorUnits(honorariumYearToDate);
+export function taxFreeStanding(incomeYear: number, basis: IncomeYearBasis, taxFreeLimit: string, nearRatio: number): TaxFreeStanding {
+  const earned = toMinorUnits(basis.paid) + toMinorUnits(basis.notYetPaid);
   const limit = toMinorUnits(taxFreeLimit);
   // ratio as parts per thousand keeps the comparison in integers.
   const nearFrom = (limit * BigInt(Math.round(nearRatio * 1000))) / 1000n;
@@ -196,6 +206,8 @@ export function taxFreeStanding(
   return {
     incomeYear,
     honorariumYearToDate: fromMinorUnits(earned),
+    paidInYear: fromMinorUnits(toMinorUnits(basis.paid)),
+    projectedNotYetPaid: fromMinorUnits(toMinorUnits(basis.notYetPaid)),
     taxFreeLimit: fromMinorUnits(limit),
     remaining: fromMinorUnits(limit > earned ? limit - earned : 0n),
     status,

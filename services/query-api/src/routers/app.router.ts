@@ -5,9 +5,12 @@ import { countsRouter } from "./counts/counts.router.ts";
 import { deliveriesRouter } from "./deliveries/deliveries.router.ts";
 import { milestonesRouter } from "./milestones/milestones.router.ts";
 import { notificationsRouter } from "./notifications/notifications.router.ts";
+import { organizationsRouter } from "./organizations/organizations.router.ts";
 import { paymentsRouter } from "./payments/payments.router.ts";
+import { payoutsRouter } from "./payouts/payouts.router.ts";
 import { pushRouter } from "./push/push.router.ts";
 import { recordsRouter } from "./records/records.router.ts";
+import { statementsRouter } from "./statements/statements.router.ts";
 import { webhooksRouter } from "./webhooks/webhooks.router.ts";
 
 /** Procedure names are a public contract (DESIGN.md "Query API"): add, never rename. */
@@ -22,6 +25,9 @@ export const appRouter = router({
   push: pushRouter,
   webhooks: webhooksRouter,
   deliveries: deliveriesRouter,
+  organizations: organizationsRouter,
+  statements: statementsRouter,
+  payouts: payoutsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -43,7 +43,7 @@ export interface QueryApiServer {
  */
 /** Downloads of export procedures (see serveFile). */
 const FILES_PATH = "/files/";
-const FILE_PROCEDURES = new Set(["bufdir.exportCsv"]);
+const FILE_PROCEDURES = new Set(["bufdir.exportCsv", "statements.exportCsv", "payouts.export"]);
 
 /** How long stop() waits for requests in progress before cutting their connections. */
 const STOP_GRACE_MS = 10_000;
@@ -160,6 +160,7 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
     res.writeHead(200, {
       "content-type": file.contentType,
       "content-disposition": `attachment; filename="${file.filename.replace(/[^\w.-]/g, "_")}"`,
+      "content-length": Buffer.byteLength(file.csv),
       "cache-control": "no-store",
     });
     res.end(file.csv);

@@ -10,6 +10,8 @@ import * as assignmentDeliveryLookups from "./020_assignment_delivery_lookups.ts
 import * as outboxParking from "./021_outbox_parking.ts";
 import * as writePathIndexes from "./022_write_path_indexes.ts";
 import * as attemptRetryDelay from "./023_attempt_retry_delay.ts";
+import * as statementsAndPayouts from "./024_statements_and_payouts.ts";
+import * as organizationSettingsApi from "./025_organization_settings_api.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -29,4 +31,6 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["021_outbox_parking", outboxParking],
   ["022_write_path_indexes", writePathIndexes],
   ["023_attempt_retry_delay", attemptRetryDelay],
+  ["024_statements_and_payouts", statementsAndPayouts],
+  ["025_organization_settings_api", organizationSettingsApi],
 ];

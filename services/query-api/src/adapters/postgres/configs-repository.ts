@@ -1,4 +1,4 @@
-import { tierFromRow } from "@honorarium/shared/db";
+import { tierFromRow, loadTiersForEvaluation } from "@honorarium/shared/db";
 import type { Knex } from "knex";
 import { notFound } from "../../domain/errors.ts";
 import type { AuditLogEntry, IConfigsRepository, IConfigsTransaction, NewThresholdConfig, ThresholdConfigRecord } from "../../ports.ts";
@@ -87,6 +87,9 @@ export function createPostgresConfigsRepository(db: Knex): IConfigsRepository {
     async activeTiers(organizationId) {
       const rows: ConfigRow[] = await db("threshold_configs").where({ organization_id: organizationId, is_active: true });
       return rows.map((row) => tierFromRow(row));
+    },
+    async tiersForEvaluation(organizationId) {
+      return (await loadTiersForEvaluation(db, [organizationId])).get(organizationId) ?? [];
     },
     async withOrganizationLocked(organizationId, actor, work) {
       return db.transaction(async (trx) => {

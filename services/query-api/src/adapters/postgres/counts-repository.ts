@@ -48,6 +48,30 @@ export function createPostgresCountsRepository(db: Knex): ICountsRepository {
       ]);
       return [...inScopes, ...wholeOrganization].map(toMonthCount);
     },
+    async visiblePeriodCounts(organizationId, visibility, periods) {
+      const allMonths = [...new Set(periods.flat())];
+      if (allMonths.length === 0) return [];
+      const sums = periods.map((_, i) => `coalesce(sum(confirmed_count) filter (where month_key = any(?::text[])), 0)::int as c${i}`);
+      const query = db("mentor_month_counts")
+        .select(
+          "scope_id",
+          "peer_mentor_id",
+          db.raw(
+            sums.join(", "),
+            periods.map((months) => [...months]),
+          ),
+        )
+        .where({ organization_id: organizationId })
+        .whereIn("month_key", allMonths)
+        .where("confirmed_count", ">", 0)
+        .groupBy("scope_id", "peer_mentor_id");
+      const rows: (Record<string, number> & { scope_id: string | null; peer_mentor_id: string })[] = await whereVisible(query, visibility);
+      return rows.map((row) => ({
+        scopeId: row.scope_id,
+        peerMentorId: row.peer_mentor_id,
+        counts: periods.map((_, i) => Number(row[`c${i}`] ?? 0)),
+      }));
+    },
     async mentorScopes(organizationId, peerMentorId) {
       const rows: { scope_id: string | null }[] = await db
         .select("scope_id")

@@ -5,13 +5,16 @@ import { createPostgresConfigsRepository } from "./configs-repository.ts";
 import { createPostgresCountsRepository } from "./counts-repository.ts";
 import { createPostgresDeliveriesRepository } from "./deliveries-repository.ts";
 import { createPostgresNotificationsRepository, createPostgresPushSubscriptionsRepository } from "./notifications-repository.ts";
+import { createPostgresOrganizationSettingsRepository } from "./organization-settings-repository.ts";
 import { createPostgresOrganizationsRepository } from "./organizations-repository.ts";
+import { createPostgresPayoutsRepository } from "./payouts-repository.ts";
 import { createPostgresRecordsRepository } from "./records-repository.ts";
 import { createPostgresWebhooksRepository } from "./webhooks-repository.ts";
 
 export function createPostgresRepositories(db: Knex): Repositories {
   return {
     organizations: createPostgresOrganizationsRepository(db),
+    organizationSettings: createPostgresOrganizationSettingsRepository(db),
     counts: createPostgresCountsRepository(db),
     records: createPostgresRecordsRepository(db),
     configs: createPostgresConfigsRepository(db),
@@ -20,5 +23,6 @@ export function createPostgresRepositories(db: Knex): Repositories {
     pushSubscriptions: createPostgresPushSubscriptionsRepository(db),
     webhooks: createPostgresWebhooksRepository(db),
     deliveries: createPostgresDeliveriesRepository(db),
+    payouts: createPostgresPayoutsRepository(db),
   };
 }

@@ -1,8 +1,7 @@
 import { DEFAULT_TIME_ZONE } from "@honorarium/shared/domain";
 import type { Knex } from "knex";
 import type { IOrganizationsRepository } from "../../ports.ts";
-
-const DEFAULT_TAX_FREE_LIMIT = "10000.00";
+import { STATUTORY_TAX_FREE_LIMIT } from "../../domain/organization-settings.ts";
 
 export function createPostgresOrganizationsRepository(db: Knex): IOrganizationsRepository {
   return {
@@ -24,7 +23,7 @@ export function createPostgresOrganizationsRepository(db: Knex): IOrganizationsR
           ),
         )
         .first();
-      return row?.limit_amount ?? DEFAULT_TAX_FREE_LIMIT;
+      return row?.limit_amount ?? STATUTORY_TAX_FREE_LIMIT;
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import { amountsDueByRecord } from "@honorarium/shared/domain";
-import { notFound } from "../../domain/errors.ts";
+import { DomainError, notFound } from "../../domain/errors.ts";
 import type { PaymentStatus } from "../../domain/payment-lifecycle.ts";
 import type { Crossing } from "../../domain/progress.ts";
 import type { IRecordsRepository } from "../../ports.ts";
@@ -33,6 +33,7 @@ interface RecordRow {
   notes: string | null;
   coordinator_notified: boolean;
   coordinator_notified_at: Date | null;
+  amount_paid: string | null;
 }
 
 const COLUMNS = [
@@ -62,6 +63,7 @@ const COLUMNS = [
   "notes",
   "coordinator_notified",
   "coordinator_notified_at",
+  "amount_paid",
 ];
 
 export function crossingFromRow(row: RecordRow, amountDue: string): Crossing {
@@ -76,6 +78,7 @@ export function crossingFromRow(row: RecordRow, amountDue: string): Crossing {
     thresholdCount: row.threshold_assignment_number ?? 0,
     honorariumRate: row.honorarium_rate ?? "0.00",
     amountDue,
+    amountPaid: row.amount_paid,
     currency: row.currency.trim(),
     isCumulative: row.is_cumulative,
     periodType: row.period_type,
@@ -128,20 +131,12 @@ export function createPostgresRecordsRepository(db: Knex): IRecordsRepository {
     if (rows.length === 0) return [];
     let group: readonly RecordRow[] = rows;
     if (!complete) {
-      const keys = [
-        ...new Map(rows.map((row) => [`${row.scope_id}|${row.peer_mentor_id}|${row.period_type}|${row.period_key}`, row])).values(),
-      ].map((row) => ({
-        scope_id: row.scope_id,
-        peer_mentor_id: row.peer_mentor_id,
-        period_type: row.period_type,
-        period_key: row.period_key,
-      }));
-      group = await crossingsQuery(organizationId, conn).whereRaw(
-        `exists (select 1 from json_to_recordset(?::json) as g(scope_id uuid, peer_mentor_id uuid, period_type text, period_key text)
-           where g.scope_id is not distinct from honorarium_records.scope_id and g.peer_mentor_id = honorarium_records.peer_mentor_id
-             and g.period_type = honorarium_records.period_type and g.period_key = honorarium_records.period_key)`,
-        [JSON.stringify(keys)],
-      );
+      // Every record of the rows' mentors (one index range per mentor), kept where it shares a group with a row.
+      const groupOf = (row: RecordRow) => `${row.scope_id}|${row.peer_mentor_id}|${row.period_type}|${row.period_key}`;
+      const wanted = new Set(rows.map(groupOf));
+      const mentors = [...new Set(rows.map((row) => row.peer_mentor_id))];
+      const siblings: RecordRow[] = await crossingsQuery(organizationId, conn).whereRaw("peer_mentor_id = any(?::uuid[])", [mentors]);
+      group = siblings.filter((row) => wanted.has(groupOf(row)));
     }
     const due = amountsDueByRecord(group.map(entitledOf));
     return rows.map((row) => crossingFromRow(row, due.get(row.id) ?? "0.00"));
@@ -152,18 +147,34 @@ export function createPostgresRecordsRepository(db: Knex): IRecordsRepository {
       const query = crossingsQuery(organizationId);
       if (filter.peerMentorId !== undefined) query.where("peer_mentor_id", filter.peerMentorId);
       if (filter.fiscalYear !== undefined) query.where("fiscal_year", filter.fiscalYear);
+      if (filter.recordIds !== undefined) query.whereIn("id", [...filter.recordIds]);
+      if (filter.period !== undefined) query.where({ period_type: filter.period.periodType, period_key: filter.period.periodKey });
       if (filter.paymentStatus !== undefined) query.where("payment_status", filter.paymentStatus);
       if (filter.needsReview === true) query.where("needs_review", true).whereNull("review_resolved_at");
       const rows: RecordRow[] = await whereVisible(query, visibility).orderByRaw("coalesce(reached_at, recorded_at), tier_order, id");
       // Filters by status or review flag cut groups apart; by mentor, year and scope they keep them whole.
-      return withAmountsDue(organizationId, rows, filter.paymentStatus === undefined && filter.needsReview !== true);
+      return withAmountsDue(
+        organizationId,
+        rows,
+        filter.paymentStatus === undefined && filter.needsReview !== true && filter.recordIds === undefined,
+      );
     },
-    async crossingsOfMentors(organizationId, peerMentorIds, fiscalYear) {
+    async crossingsOfMentors(organizationId, peerMentorIds) {
       if (peerMentorIds.length === 0) return [];
-      const rows: RecordRow[] = await crossingsQuery(organizationId)
-        .where("fiscal_year", fiscalYear)
-        .whereIn("peer_mentor_id", [...peerMentorIds]);
+      const rows: RecordRow[] = await crossingsQuery(organizationId).whereIn("peer_mentor_id", [...peerMentorIds]);
       return withAmountsDue(organizationId, rows, true);
+    },
+    async mentorsWithIncomeInYear(organizationId, visibility, incomeYear, timeZone) {
+      const query = db("honorarium_records")
+        .distinct("peer_mentor_id")
+        .where({ organization_id: organizationId, threshold_crossed: true })
+        .andWhere((q) =>
+          q
+            .whereIn("payment_status", ["pending", "processing"])
+            .orWhereRaw("payment_status = 'paid' and extract(year from payment_processed_at at time zone ?) = ?", [timeZone, incomeYear]),
+        );
+      const rows: { peer_mentor_id: string }[] = await whereVisible(query, visibility);
+      return rows.map((row) => row.peer_mentor_id);
     },
     async findCrossing(organizationId, recordId) {
       const row: RecordRow | undefined = await crossingsQuery(organizationId).where("id", recordId).first();
@@ -178,8 +189,22 @@ export function createPostgresRecordsRepository(db: Knex): IRecordsRepository {
           .first();
         if (row === undefined) throw notFound(`no honorarium record ${recordId} in this organization`);
         const { paymentProcessedAt } = plan(row.payment_status);
+        const batched = await trx("payout_batch_records").where({ record_id: recordId }).whereNull("released_at").first("batch_id");
+        if (batched !== undefined)
+          throw new DomainError(
+            "conflict",
+            `record ${recordId} is in payout batch ${batched.batch_id}: mark the batch paid, or release it`,
+            {
+              rule: "record_in_payout_batch",
+              details: { batchId: batched.batch_id },
+            },
+          );
         const changes: Record<string, unknown> = { payment_status: to, payment_processed_at: paymentProcessedAt };
-        if (note !== undefined) changes.notes = note;
+        // Paid: the amount the one rule says it owes now is what was paid, fixed from here on.
+        if (to === "paid") changes.amount_paid = (await withAmountsDue(organizationId, [row], false, trx))[0]?.amountDue ?? null;
+        // Notes add up (newest last); every move with its note is in payment_status_history too.
+        if (note !== undefined)
+          changes.notes = trx.raw("right(case when notes is null then ? else notes || E'\\n' || ? end, 2000)", [note, note]);
         const [updated]: RecordRow[] = await trx("honorarium_records").update(changes).where({ id: recordId }).returning(COLUMNS);
         await trx("payment_status_history").insert({
           record_id: recordId,

@@ -1,8 +1,8 @@
-import { localDateOf, monthKeysOfPeriod } from "@honorarium/shared/domain";
+import { localDateOf } from "@honorarium/shared/domain";
 import { cacheVersions, periodBoundaryStamp } from "../../adapters/redis/read-cache.ts";
 import { type Visibility, requireScopes, resolveOrganization, visibilityOf } from "../../domain/access.ts";
 import { type DashboardView, type TaxEntry, approachingEntries, shapeDashboard } from "../../domain/dashboard.ts";
-import { type Crossing, currentPeriods, honorariumForYear, taxFreeStanding } from "../../domain/progress.ts";
+import { type Crossing, currentPeriods, incomeYearBasis, taxFreeStanding } from "../../domain/progress.ts";
 import type { HandlerOptions } from "../types.ts";
 import type { DashboardInput } from "./dashboard.schema.ts";
 
@@ -46,22 +46,30 @@ async function loadDashboard(
   const [timeZone, tiers] = await Promise.all([organizations.timeZone(organizationId), configs.activeTiers(organizationId)]);
   const incomeYear = localDateOf(now, timeZone).year;
   const periods = currentPeriods(tiers, now, timeZone);
-  const [monthCounts, pendingPayments, flagged, yearCrossings, taxFreeLimit] = await Promise.all([
-    counts.visibleMonthCounts(organizationId, visibility, monthKeysOfPeriod("calendar_year", String(incomeYear))),
+  const [monthCounts, pendingPayments, flagged, taxMentors, taxFreeLimit] = await Promise.all([
+    counts.visiblePeriodCounts(
+      organizationId,
+      visibility,
+      periods.map((period) => period.monthKeys),
+    ),
     records.crossings(organizationId, visibility, { paymentStatus: "pending" }),
     records.crossings(organizationId, visibility, { needsReview: true }),
-    records.crossings(organizationId, visibility, { fiscalYear: incomeYear }),
+    records.mentorsWithIncomeInYear(organizationId, visibility, incomeYear, timeZone),
     organizations.taxFreeLimit(organizationId, incomeYear),
   ]);
   // Tax is per person: a visible mentor's honorarium counts in full, whatever scope it came from.
-  const mentorIds = [...new Set(yearCrossings.map((c) => c.peerMentorId))];
   const byMentor = new Map<string, Crossing[]>();
-  for (const crossing of await records.crossingsOfMentors(organizationId, mentorIds, incomeYear)) {
+  for (const crossing of await records.crossingsOfMentors(organizationId, taxMentors)) {
     byMentor.set(crossing.peerMentorId, [...(byMentor.get(crossing.peerMentorId) ?? []), crossing]);
   }
   const nearTax: TaxEntry[] = [];
   for (const [peerMentorId, crossings] of byMentor) {
-    const standing = taxFreeStanding(incomeYear, honorariumForYear(crossings, incomeYear), taxFreeLimit, ctx.deps.settings.taxNearRatio);
+    const standing = taxFreeStanding(
+      incomeYear,
+      incomeYearBasis(crossings, incomeYear, timeZone),
+      taxFreeLimit,
+      ctx.deps.settings.taxNearRatio,
+    );
     if (standing.status !== "below") {
       nearTax.push({
         peerMentorId,

@@ -1,4 +1,4 @@
-import { localDateOf, monthKeysOfPeriod } from "@honorarium/shared/domain";
+import { localDateOf, monthKeysOfPeriod, startOfLocalDay } from "@honorarium/shared/domain";
 import { cacheVersions, periodBoundaryStamp } from "../../adapters/redis/read-cache.ts";
 import { canSeeScope, resolveOrganization, visibilityOf } from "../../domain/access.ts";
 import {
@@ -6,13 +6,20 @@ import {
   type TaxFreeStanding,
   countOver,
   currentPeriods,
-  honorariumForYear,
+  incomeYearBasis,
   periodProgress,
   taxFreeStanding,
 } from "../../domain/progress.ts";
 import { resolveVisibleMentor } from "../mentor-access.ts";
 import type { HandlerOptions } from "../types.ts";
 import type { ForMentorInput } from "./for-mentor.schema.ts";
+
+/** The first instant of the day after `date` (YYYY-MM-DD) in the zone. */
+function endOfLocalDay(date: string, timeZone: string): Date {
+  const [year = 0, month = 1, day = 1] = date.split("-").map(Number);
+  const next = new Date(Date.UTC(year, month - 1, day + 1));
+  return startOfLocalDay({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() }, timeZone);
+}
 
 export interface MentorCounts {
   organizationId: string;
@@ -24,7 +31,7 @@ export interface MentorCounts {
   confirmedThisYear: number;
   hasThresholds: boolean;
   scopes: { scopeId: string | null; periods: PeriodProgress[] }[];
-  /** Year-to-date honorarium against the tax-free limit (the person's total in this organization). */
+  /** The income year's honorarium against the tax-free limit: paid this year plus owed and not yet paid (the person's total in this organization). */
   taxFree: TaxFreeStanding;
 }
 
@@ -35,8 +42,8 @@ export async function forMentorHandler({ ctx, input }: HandlerOptions<ForMentorI
   const viewKey = visibility.kind === "scopes" ? [...visibility.scopeIds].sort() : visibility.kind;
   const { value, hit } = await ctx.deps.cache.getOrLoad(
     [cacheVersions.mentor(organizationId, peerMentorId), cacheVersions.organizationConfig(organizationId)],
-    ["counts.forMentor", organizationId, peerMentorId, viewKey, periodBoundaryStamp(ctx.deps.now())],
-    () => loadMentorCounts(ctx, organizationId, peerMentorId, (scopeId) => canSeeScope(visibility, scopeId)),
+    ["counts.forMentor", organizationId, peerMentorId, viewKey, input.asOf ?? periodBoundaryStamp(ctx.deps.now())],
+    () => loadMentorCounts(ctx, organizationId, peerMentorId, (scopeId) => canSeeScope(visibility, scopeId), input.asOf),
   );
   return { ...value, cached: hit };
 }
@@ -46,19 +53,24 @@ async function loadMentorCounts(
   organizationId: string,
   peerMentorId: string,
   scopeVisible: (scopeId: string | null) => boolean,
+  asOf: string | undefined,
 ): Promise<MentorCounts> {
   const { organizations, configs, counts, records } = ctx.deps.repositories;
-  const now = ctx.deps.now();
-  const [timeZone, tiers] = await Promise.all([organizations.timeZone(organizationId), configs.activeTiers(organizationId)]);
+  const [timeZone, tiers] = await Promise.all([
+    organizations.timeZone(organizationId),
+    asOf === undefined ? configs.activeTiers(organizationId) : configs.tiersForEvaluation(organizationId),
+  ]);
+  // The end of the asked-for day (its last instant) is in every period that day belongs to.
+  const now = asOf === undefined ? ctx.deps.now() : new Date(endOfLocalDay(asOf, timeZone).getTime() - 1);
   const incomeYear = localDateOf(now, timeZone).year;
   const yearMonths = monthKeysOfPeriod("calendar_year", String(incomeYear));
-  const [allCounts, yearCrossings, taxFreeLimit] = await Promise.all([
+  const [allCounts, mentorCrossings, taxFreeLimit] = await Promise.all([
     counts.mentorMonthCounts(organizationId, peerMentorId, yearMonths),
-    records.crossingsOfMentors(organizationId, [peerMentorId], incomeYear),
+    records.crossingsOfMentors(organizationId, [peerMentorId]),
     organizations.taxFreeLimit(organizationId, incomeYear),
   ]);
   const visibleCounts = allCounts.filter((row) => scopeVisible(row.scopeId));
-  const visibleCrossings = yearCrossings.filter((crossing) => scopeVisible(crossing.scopeId));
+  const visibleCrossings = mentorCrossings.filter((crossing) => crossing.fiscalYear === incomeYear && scopeVisible(crossing.scopeId));
   const periods = currentPeriods(tiers, now, timeZone);
   const scopeIds = [...new Set([...visibleCounts.map((row) => row.scopeId), ...visibleCrossings.map((c) => c.scopeId)])];
   if (scopeIds.length === 0) scopeIds.push(null);
@@ -79,6 +91,12 @@ async function loadMentorCounts(
         periods: periods.map((period) => periodProgress(period, countOver(scopeCounts, period.monthKeys), scopeCrossings)),
       };
     }),
-    taxFree: taxFreeStanding(incomeYear, honorariumForYear(yearCrossings, incomeYear), taxFreeLimit, ctx.deps.settings.taxNearRatio),
+    // Tax is per person and by the year of payment: every scope and period of the mentor counts.
+    taxFree: taxFreeStanding(
+      incomeYear,
+      incomeYearBasis(mentorCrossings, incomeYear, timeZone),
+      taxFreeLimit,
+      ctx.deps.settings.taxNearRatio,
+    ),
   };
 }
