@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type ITopicConfig, type KafkaConfig, type LogEntry } from "kafkajs";
+import { Kafka, logLevel, type Admin, type ITopicConfig, type KafkaConfig, type LogEntry } from "kafkajs";
 import type { Logger } from "pino";
 import { createTransientFaultGate } from "./transient-faults.ts";
 
@@ -69,11 +69,35 @@ export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[]): Promis
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic.topic));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    if (missing.length > 0) await createTopicsAwaitingLeaders(admin, missing);
   } catch (error) {
     // Another instance created it between list and create: fine.
     if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Creates topics and waits until every partition has a leader. KafkaJS's own `waitForLeaders`
+ * gives up on the first UNKNOWN_TOPIC_OR_PARTITION, which a broker under load answers for a
+ * topic it has just created (seen on a busy 2-core machine); any retriable answer means "not yet".
+ */
+export async function createTopicsAwaitingLeaders(admin: Admin, topics: ITopicConfig[], timeoutMs = 30_000): Promise<void> {
+  await admin.createTopics({ topics, waitForLeaders: false });
+  const names = topics.map((topic) => topic.topic);
+  const deadline = Date.now() + timeoutMs;
+  for (let delayMs = 50; ; delayMs = Math.min(delayMs * 2, 1_000)) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: names });
+      const ready =
+        metadata.length === names.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (ready) return;
+    } catch (error) {
+      // KafkaJS errors carry `retriable`; its error classes are not named ESM exports.
+      if (!(error instanceof Error && "retriable" in error && error.retriable === true)) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${names.join(", ")} have no leader after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
   }
 }

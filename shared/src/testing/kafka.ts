@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
+import { createTopicsAwaitingLeaders } from "../infra/kafka.ts";
 
 /** A name no other run or test has used: topics and groups never see another run's state. */
 export function uniqueName(prefix: string): string {
@@ -14,7 +15,10 @@ export async function createTopics(kafka: Kafka, topics: string[], numPartitions
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions })), waitForLeaders: true });
+    await createTopicsAwaitingLeaders(
+      admin,
+      topics.map((topic) => ({ topic, numPartitions })),
+    );
   } finally {
     await admin.disconnect();
   }
