@@ -1,0 +1,16 @@
+import { createContext, useContext } from "react";
+import type { PortalClient } from "@honorarium/query-api";
+import type { Session } from "./session.ts";
+
+export interface Signed {
+  session: Session;
+  api: PortalClient;
+}
+
+export const SignedContext = createContext<Signed | null>(null);
+
+export function useSigned(): Signed {
+  const signed = useContext(SignedContext);
+  if (signed === null) throw new Error("useSigned outside a signed-in tree");
+  return signed;
+}

@@ -1,0 +1,140 @@
+import { useQuery } from "@tanstack/react-query";
+import type { Outputs } from "../api.ts";
+import { useSigned } from "../context.ts";
+import { formatDate, formatMoney, useI18n } from "../i18n.ts";
+import { ErrorNote, Link, Loading, Section, shortId } from "../ui.tsx";
+
+type Board = Outputs["counts"]["dashboard"];
+type RecordRow = Board["actionRequired"]["items"][number];
+
+const mentorLink = (id: string, highlight?: string) => `/mentors/${id}/counts${highlight === undefined ? "" : `?highlight=${highlight}`}`;
+
+export function Dashboard() {
+  const { api } = useSigned();
+  const { t } = useI18n();
+  const board = useQuery({
+    queryKey: ["counts.dashboard"],
+    queryFn: () => api.counts.dashboard.query({ page: 1, pageSize: 100, sortBy: "urgency" }),
+  });
+  return (
+    <>
+      <h1>{t.dashboardTitle}</h1>
+      {board.isPending ? <Loading /> : board.isError ? <ErrorNote error={board.error} /> : <Board board={board.data} />}
+    </>
+  );
+}
+
+function Board({ board }: { board: Board }) {
+  const { t, locale } = useI18n();
+  return (
+    <div className="board" data-testid="dashboard">
+      {board.allUpToDate && (
+        <p className="ok-note" role="status">
+          {t.allUpToDate}
+        </p>
+      )}
+      <Section title={t.actionRequired} id="action-required">
+        <RecordTable rows={board.actionRequired.items} dateLabel={t.reachedAt} date={(row) => row.reachedAt} />
+      </Section>
+      <Section title={t.approaching} id="approaching">
+        <p className="muted">{t.approachingHint}</p>
+        {board.approaching.items.length === 0 ? (
+          <p>{t.none}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t.mentor}</th>
+                <th scope="col">{t.period}</th>
+                <th scope="col">{t.count}</th>
+                <th scope="col">{t.nextTier}</th>
+                <th scope="col">{t.remaining}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {board.approaching.items.map((row) => (
+                <tr key={`${row.peerMentorId}-${row.scopeId ?? ""}-${row.periodKey}`}>
+                  <td>
+                    <Link to={mentorLink(row.peerMentorId)}>{shortId(row.peerMentorId)}</Link>
+                  </td>
+                  <td>{row.periodKey}</td>
+                  <td>{row.count}</td>
+                  <td>
+                    {row.nextTierName} ({row.nextThreshold})
+                  </td>
+                  <td>{row.remaining}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+      <Section title={t.flagged} id="flagged">
+        <RecordTable rows={board.flaggedForReview.items} dateLabel={t.flaggedAt} date={(row) => row.flaggedAt} />
+      </Section>
+      <Section title={t.nearTax} id="near-tax">
+        {board.nearTaxFreeLimit.items.length === 0 ? (
+          <p>{t.none}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t.mentor}</th>
+                <th scope="col">{t.yearToDate}</th>
+                <th scope="col">{t.limit}</th>
+                <th scope="col">{t.status}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {board.nearTaxFreeLimit.items.map((row) => (
+                <tr key={row.peerMentorId}>
+                  <td>
+                    <Link to={mentorLink(row.peerMentorId)}>{shortId(row.peerMentorId)}</Link>
+                  </td>
+                  <td>{formatMoney(row.honorariumYearToDate, "NOK", locale)}</td>
+                  <td>{formatMoney(row.taxFreeLimit, "NOK", locale)}</td>
+                  <td>{row.status}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+    </div>
+  );
+}
+
+function RecordTable({ rows, dateLabel, date }: { rows: RecordRow[]; dateLabel: string; date: (row: RecordRow) => string | null }) {
+  const { t, locale } = useI18n();
+  if (rows.length === 0) return <p>{t.none}</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">{t.mentor}</th>
+          <th scope="col">{t.tier}</th>
+          <th scope="col">{t.period}</th>
+          <th scope="col">{t.amountDue}</th>
+          <th scope="col">{dateLabel}</th>
+          <th scope="col">{t.status}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={row.recordId}>
+            <td>
+              <Link to={mentorLink(row.peerMentorId, row.recordId)}>{shortId(row.peerMentorId)}</Link>
+            </td>
+            <td>
+              {row.tierName ?? "–"} ({row.thresholdCount})
+            </td>
+            <td>{row.periodKey}</td>
+            <td>{formatMoney(row.amountDue, row.currency, locale)}</td>
+            <td>{formatDate(date(row), locale)}</td>
+            <td>{row.paymentStatus}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
