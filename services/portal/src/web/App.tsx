@@ -135,13 +135,11 @@ function Layout({ children, onSignOut }: { children: ReactNode; onSignOut: () =>
           <span className={`live ${live}`} role="status">
             {live === "live" ? t.live : t.connecting}
           </span>
-          <label>
-            {t.language}{" "}
-            <select value={locale} onChange={(event) => setLocale(event.target.value === "en" ? "en" : "nb")}>
-              <option value="nb">Norsk bokmål</option>
-              <option value="en">English</option>
-            </select>
-          </label>
+          <label htmlFor="locale-select">{t.language}</label>{" "}
+          <select id="locale-select" value={locale} onChange={(event) => setLocale(event.target.value === "en" ? "en" : "nb")}>
+            <option value="nb">Norsk bokmål</option>
+            <option value="en">English</option>
+          </select>
           <button type="button" onClick={onSignOut}>
             {t.signOut}
           </button>

@@ -127,6 +127,10 @@ const nb = {
   webhookSecretShown: "Ny signeringsnøkkel (vises bare nå):",
   enabled: "På",
   disabled: "Av",
+  paymentStatus: { pending: "Venter på utbetaling", processing: "Under utbetaling", paid: "Betalt", cancelled: "Kansellert" } as Record<
+    string,
+    string
+  >,
 };
 
 export type Messages = typeof nb;
@@ -256,6 +260,7 @@ const en: Messages = {
   webhookSecretShown: "New signing secret (shown only now):",
   enabled: "On",
   disabled: "Off",
+  paymentStatus: { pending: "Awaiting payment", processing: "In payment", paid: "Paid", cancelled: "Cancelled" },
 };
 
 export const MESSAGES: Record<Locale, Messages> = { nb, en };

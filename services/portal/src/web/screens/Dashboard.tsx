@@ -131,7 +131,7 @@ function RecordTable({ rows, dateLabel, date }: { rows: RecordRow[]; dateLabel: 
             <td>{row.periodKey}</td>
             <td>{formatMoney(row.amountDue, row.currency, locale)}</td>
             <td>{formatDate(date(row), locale)}</td>
-            <td>{row.paymentStatus}</td>
+            <td>{t.paymentStatus[row.paymentStatus] ?? row.paymentStatus}</td>
           </tr>
         ))}
       </tbody>

@@ -159,7 +159,7 @@ function History({ milestones, highlight }: { milestones: Outputs["milestones"][
           >
             {marked && <span className="badge info">{t.highlighted}</span>} <strong>{m.tierName}</strong> ({m.thresholdCount}) ·{" "}
             {formatDate(m.reachedAt, locale)} · {t.period} {m.periodKey} · {t.rate} {formatMoney(m.honorariumRate, m.currency, locale)} ·{" "}
-            {t.amountDue} {formatMoney(m.amountDue, m.currency, locale)} · {m.paymentStatus}
+            {t.amountDue} {formatMoney(m.amountDue, m.currency, locale)} · {t.paymentStatus[m.paymentStatus] ?? m.paymentStatus}
           </li>
         );
       })}

@@ -39,13 +39,11 @@ export function SignIn({ onSignIn }: { onSignIn: (session: Session) => void }) {
           </button>
         </form>
         <p>
-          <label>
-            {t.language}{" "}
-            <select value={locale} onChange={(event) => setLocale(event.target.value === "en" ? "en" : "nb")}>
-              <option value="nb">Norsk bokmål</option>
-              <option value="en">English</option>
-            </select>
-          </label>
+          <label htmlFor="locale-select">{t.language}</label>{" "}
+          <select id="locale-select" value={locale} onChange={(event) => setLocale(event.target.value === "en" ? "en" : "nb")}>
+            <option value="nb">Norsk bokmål</option>
+            <option value="en">English</option>
+          </select>
         </p>
       </div>
     </main>
