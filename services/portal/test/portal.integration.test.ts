@@ -398,6 +398,7 @@ describe("the portal in a real browser against the real stack", () => {
     expect(await countError.innerText()).toContain("threshold_count 15 already exists");
     expect(await page.getByLabel("Assignments").getAttribute("aria-describedby")).toBe("cfg-thresholdCount-error");
     expect(await page.locator('[data-field-error="cfg-name"]').count()).toBe(0);
+    await check(page, "thresholds-error");
     // A valid tier is saved and audited.
     await page.getByLabel("Assignments").fill("25");
     await page.getByRole("button", { name: "Save" }).click();
@@ -451,8 +452,13 @@ describe("the portal in a real browser against the real stack", () => {
     await check(admin, "bufdir");
     await admin.getByRole("link", { name: "Varsler" }).click();
     await admin.getByLabel("Webhook-adresse (https)").waitFor();
-    await check(admin, "notifications");
+    await check(admin, "webhook");
     await admin.close();
+    // The coordinator's in-app feed: one notification per crossing, each with the deep link.
+    const coordinator = await signedIn(await tokenFor(COORDINATOR, ["coordinator"], [SCOPE]), "/notifications");
+    await coordinator.getByRole("region", { name: "Varsler" }).getByRole("link", { name: "Åpne" }).first().waitFor();
+    await check(coordinator, "notifications");
+    await coordinator.close();
     const signIn = await browser.newPage({ viewport: { width: 1200, height: 700 }, bypassCSP: true });
     await signIn.goto(`${portalUrl}/sign-in`);
     await signIn.getByRole("heading", { name: "Logg inn" }).waitFor();
