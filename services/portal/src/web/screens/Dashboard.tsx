@@ -35,6 +35,7 @@ function Board({ board }: { board: Board }) {
       )}
       <Section title={t.actionRequired} id="action-required">
         <RecordTable rows={board.actionRequired.items} dateLabel={t.reachedAt} date={(row) => row.reachedAt} />
+        <Shown page={board.actionRequired} />
       </Section>
       <Section title={t.approaching} id="approaching">
         <p className="muted">{t.approachingHint}</p>
@@ -68,9 +69,11 @@ function Board({ board }: { board: Board }) {
             </tbody>
           </table>
         )}
+        <Shown page={board.approaching} />
       </Section>
       <Section title={t.flagged} id="flagged">
         <RecordTable rows={board.flaggedForReview.items} dateLabel={t.flaggedAt} date={(row) => row.flaggedAt} />
+        <Shown page={board.flaggedForReview} />
       </Section>
       <Section title={t.nearTax} id="near-tax">
         {board.nearTaxFreeLimit.items.length === 0 ? (
@@ -101,6 +104,17 @@ function Board({ board }: { board: Board }) {
         )}
       </Section>
     </div>
+  );
+}
+
+/** The dashboard shows each section's first page; the statement has every mentor. */
+function Shown({ page }: { page: { items: unknown[]; total: number } }) {
+  const { t } = useI18n();
+  if (page.total <= page.items.length) return null;
+  return (
+    <p className="muted">
+      {t.shownOf(page.items.length, page.total)} <Link to="/statements">{t.navStatements}</Link>
+    </p>
   );
 }
 
