@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -436,11 +436,22 @@ describe("the portal in a real browser against the real stack", () => {
 
   it("every other screen passes axe with no serious or critical violation", async () => {
     const admin = await signedIn(await tokenFor(ADMIN, ["org_admin"], []), "/statements");
-    await admin
-      .getByRole("region", { name: "Oppgjør for en periode" })
-      .getByRole("link", { name: KARI.slice(-8) })
-      .waitFor();
+    const statement = admin.getByRole("region", { name: "Oppgjør for en periode" });
+    await statement.getByRole("link", { name: KARI.slice(-8) }).waitFor();
+    // The statement's CSV comes through /files with the Bearer token.
+    const [csv] = await Promise.all([admin.waitForEvent("download"), statement.getByRole("button", { name: "Last ned CSV" }).click()]);
+    expect(csv.suggestedFilename()).toMatch(/\.csv$/);
+    expect(readFileSync(await csv.path(), "utf8")).toContain(KARI);
+    // Everything outstanding into a payout batch, then paid with the payroll's reference.
+    const payouts = admin.getByRole("region", { name: "Utbetalingsbunker" });
+    await payouts.getByRole("button", { name: /^Lag bunke av alt utestående/ }).click();
+    await payouts.getByRole("cell", { name: "Under utbetaling" }).waitFor();
     await check(admin, "statements");
+    await payouts.getByPlaceholder("Betalingsreferanse").fill("LONN-2026-12");
+    // Paid today on the runner's clock (the services share it), in the organisation's zone.
+    await payouts.getByLabel(/^Betalt dato/).fill(new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Oslo" }).format(new Date()));
+    await payouts.getByRole("button", { name: "Merk som betalt" }).click();
+    await payouts.getByRole("cell", { name: "Betalt", exact: true }).waitFor();
     await admin.getByRole("link", { name: "Innstillinger" }).click();
     await admin.getByLabel("Tidssone").waitFor();
     await check(admin, "settings");

@@ -64,6 +64,7 @@ const nb = {
   taxLine: (ytd: string, limit: string) => `${ytd} av ${limit} hittil i inntektsåret`,
   progressLabel: (count: number, target: number, tier: string) => `${count} av ${target} oppdrag til ${tier.toLowerCase()}`,
   remainingLine: (n: number) => (n === 1 ? "1 oppdrag igjen" : `${n} oppdrag igjen`),
+  periodTypes: { calendar_year: "Kalenderår", half_year: "Halvår", quarter: "Kvartal", month: "Måned" } as Record<string, string>,
   shownOf: (shown: number, total: number) => `Viser ${shown} av ${total}; alle står i`,
   statementsTitle: "Oppgjør for en periode",
   periodType: "Periodetype",
@@ -128,10 +129,13 @@ const nb = {
   webhookSecretShown: "Ny signeringsnøkkel (vises bare nå):",
   enabled: "På",
   disabled: "Av",
-  paymentStatus: { pending: "Venter på utbetaling", processing: "Under utbetaling", paid: "Betalt", cancelled: "Kansellert" } as Record<
-    string,
-    string
-  >,
+  paymentStatus: {
+    pending: "Venter på utbetaling",
+    processing: "Under utbetaling",
+    paid: "Betalt",
+    cancelled: "Kansellert",
+    released: "Frigitt",
+  } as Record<string, string>,
 };
 
 export type Messages = typeof nb;
@@ -198,6 +202,7 @@ const en: Messages = {
   taxLine: (ytd, limit) => `${ytd} of ${limit} so far this income year`,
   progressLabel: (count, target, tier) => `${count} of ${target} assignments to ${tier}`,
   remainingLine: (n) => (n === 1 ? "1 assignment to go" : `${n} assignments to go`),
+  periodTypes: { calendar_year: "Calendar year", half_year: "Half year", quarter: "Quarter", month: "Month" },
   shownOf: (shown, total) => `Showing ${shown} of ${total}; all of them are in`,
   statementsTitle: "Statement for a period",
   periodType: "Period type",
@@ -262,7 +267,7 @@ const en: Messages = {
   webhookSecretShown: "New signing secret (shown only now):",
   enabled: "On",
   disabled: "Off",
-  paymentStatus: { pending: "Awaiting payment", processing: "In payment", paid: "Paid", cancelled: "Cancelled" },
+  paymentStatus: { pending: "Awaiting payment", processing: "In payment", paid: "Paid", cancelled: "Cancelled", released: "Released" },
 };
 
 export const MESSAGES: Record<Locale, Messages> = { nb, en };

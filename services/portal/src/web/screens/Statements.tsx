@@ -49,7 +49,7 @@ export function Statements() {
             >
               {PERIOD_TYPES.map((p) => (
                 <option key={p} value={p}>
-                  {p}
+                  {t.periodTypes[p] ?? p}
                 </option>
               ))}
             </select>
@@ -126,7 +126,7 @@ export function Statements() {
                 <th scope="col">{t.created}</th>
                 <th scope="col">{t.status}</th>
                 <th scope="col">{t.total}</th>
-                <th scope="col">CSV</th>
+                <th scope="col">{t.markPaid} / CSV</th>
               </tr>
             </thead>
             <tbody>
@@ -134,9 +134,10 @@ export function Statements() {
                 <tr key={batch.id}>
                   <td>{shortId(batch.id)}</td>
                   <td>{formatDate(batch.createdAt, locale)}</td>
-                  <td>{batch.status}</td>
+                  <td>{t.paymentStatus[batch.status] ?? batch.status}</td>
                   <td>{formatMoney(batch.totalAmount, batch.currency, locale)}</td>
                   <td>
+                    {batch.status === "processing" && <MarkPaid batchId={batch.id} />}
                     <button
                       type="button"
                       onClick={() => save("payouts.export", { batchId: batch.id })}
@@ -152,5 +153,45 @@ export function Statements() {
         )}
       </Section>
     </>
+  );
+}
+
+/** The payroll paid the batch: its records move to paid with the reference and the day the money went out. */
+function MarkPaid({ batchId }: { batchId: string }) {
+  const { api } = useSigned();
+  const { t } = useI18n();
+  const queryClient = useQueryClient();
+  const [reference, setReference] = useState("");
+  const [paidOn, setPaidOn] = useState("");
+  const mark = useMutation({
+    mutationFn: () => api.payouts.markPaid.mutate({ batchId, paymentReference: reference, paidOn }),
+    onSuccess: () => queryClient.invalidateQueries(),
+  });
+  const error = mark.isError ? errorInfo(mark.error) : null;
+  return (
+    <form
+      className="inline"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        mark.mutate();
+      }}
+    >
+      <input
+        aria-label={`${t.paymentReference} ${shortId(batchId)}`}
+        placeholder={t.paymentReference}
+        value={reference}
+        onChange={(e) => setReference(e.target.value)}
+      />
+      <input aria-label={`${t.paidOn} ${shortId(batchId)}`} type="date" value={paidOn} onChange={(e) => setPaidOn(e.target.value)} />
+      <button type="submit" disabled={mark.isPending}>
+        {t.markPaid}
+      </button>
+      {error !== null && (
+        <p role="alert" className="error">
+          {Object.values(error.fieldErrors).flat().join(" ") || error.message}
+        </p>
+      )}
+    </form>
   );
 }

@@ -144,7 +144,7 @@ export function Thresholds() {
                   <td>{config.name}</td>
                   <td>{config.thresholdCount}</td>
                   <td>{formatMoney(config.honorariumAmount, config.currency, locale)}</td>
-                  <td>{config.periodType}</td>
+                  <td>{t.periodTypes[config.periodType] ?? config.periodType}</td>
                   <td>{formatDate(config.effectiveFrom, locale)}</td>
                   <td>{config.isActive ? t.active : t.inactive}</td>
                   <td>
@@ -180,7 +180,7 @@ export function Thresholds() {
               >
                 {PERIOD_TYPES.map((p) => (
                   <option key={p} value={p}>
-                    {p}
+                    {t.periodTypes[p] ?? p}
                   </option>
                 ))}
               </select>
