@@ -1,7 +1,7 @@
 import { type ReactNode, useEffect, useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { createClient } from "./api.ts";
-import { SignedContext, useSigned } from "./context.ts";
+import { OrgContext, type OrgDisplay, SignedContext, useSigned } from "./context.ts";
 import { I18nContext, type Locale, MESSAGES, portalLocaleOf, useI18n } from "./i18n.ts";
 import { useLiveUpdates } from "./live.ts";
 import { match, navigate, useLocation } from "./router.ts";
@@ -88,11 +88,19 @@ function SignedIn({ session, onSignOut, onOrgLocale }: { session: Session; onSig
   useEffect(() => {
     if (orgLocale !== undefined) onOrgLocale(portalLocaleOf(orgLocale));
   }, [orgLocale, onOrgLocale]);
+  const timeZone = settings.data?.timeZone ?? "Europe/Oslo";
+  const scopeNames = settings.data?.scopeNames;
+  const org = useMemo((): OrgDisplay => {
+    const names = new Map((scopeNames ?? []).map((scope) => [scope.scopeId, scope.displayName]));
+    return { timeZone, scopeName: (scopeId) => (scopeId === null ? "–" : (names.get(scopeId) ?? scopeId.slice(-8))) };
+  }, [timeZone, scopeNames]);
   return (
     <SignedContext.Provider value={signed}>
-      <Layout onSignOut={onSignOut}>
-        <Routes />
-      </Layout>
+      <OrgContext.Provider value={org}>
+        <Layout onSignOut={onSignOut}>
+          <Routes />
+        </Layout>
+      </OrgContext.Provider>
     </SignedContext.Provider>
   );
 }

@@ -14,3 +14,16 @@ export function useSigned(): Signed {
   if (signed === null) throw new Error("useSigned outside a signed-in tree");
   return signed;
 }
+
+/** What the organisation's settings say about display: its time zone and scope names. */
+export interface OrgDisplay {
+  timeZone: string;
+  scopeName: (scopeId: string | null) => string;
+}
+
+export const OrgContext = createContext<OrgDisplay>({
+  timeZone: "Europe/Oslo",
+  scopeName: (scopeId) => (scopeId === null ? "–" : scopeId.slice(-8)),
+});
+
+export const useOrg = () => useContext(OrgContext);

@@ -1,15 +1,16 @@
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { download } from "../api.ts";
-import { useSigned } from "../context.ts";
+import { useOrg, useSigned } from "../context.ts";
 import { formatMoney, useI18n } from "../i18n.ts";
-import { ErrorNote, Loading, Section, shortId } from "../ui.tsx";
+import { ErrorNote, Loading, Section } from "../ui.tsx";
 
 const currentYear = () => Number(new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Oslo", year: "numeric" }).format(new Date()));
 
 export function Bufdir() {
   const { api, session } = useSigned();
   const { t, locale } = useI18n();
+  const org = useOrg();
   const [year, setYear] = useState(currentYear);
   const [downloadError, setDownloadError] = useState<string | null>(null);
   const report = useQuery({ queryKey: ["bufdir.aggregate", year], queryFn: () => api.bufdir.aggregate.query({ year }) });
@@ -76,7 +77,7 @@ export function Bufdir() {
               <tbody>
                 {report.data.byScope.map((row) => (
                   <tr key={row.scopeId ?? "org"}>
-                    <td>{shortId(row.scopeId)}</td>
+                    <td>{org.scopeName(row.scopeId)}</td>
                     <td>{row.activePeerMentors}</td>
                     <td>{row.confirmedAssignments}</td>
                     <td>{row.mentorDays}</td>

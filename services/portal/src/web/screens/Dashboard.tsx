@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import type { Outputs } from "../api.ts";
-import { useSigned } from "../context.ts";
+import { useOrg, useSigned } from "../context.ts";
 import { formatDate, formatMoney, useI18n } from "../i18n.ts";
 import { ErrorNote, Link, Loading, Section, shortId } from "../ui.tsx";
 
@@ -120,6 +120,7 @@ function Shown({ page }: { page: { items: unknown[]; total: number } }) {
 
 function RecordTable({ rows, dateLabel, date }: { rows: RecordRow[]; dateLabel: string; date: (row: RecordRow) => string | null }) {
   const { t, locale } = useI18n();
+  const org = useOrg();
   if (rows.length === 0) return <p>{t.none}</p>;
   return (
     <table>
@@ -144,7 +145,7 @@ function RecordTable({ rows, dateLabel, date }: { rows: RecordRow[]; dateLabel: 
             </td>
             <td>{row.periodKey}</td>
             <td>{formatMoney(row.amountDue, row.currency, locale)}</td>
-            <td>{formatDate(date(row), locale)}</td>
+            <td>{formatDate(date(row), locale, org.timeZone)}</td>
             <td>{t.paymentStatus[row.paymentStatus] ?? row.paymentStatus}</td>
           </tr>
         ))}

@@ -1,7 +1,7 @@
 import { useEffect } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { Outputs } from "../api.ts";
-import { useSigned } from "../context.ts";
+import { useOrg, useSigned } from "../context.ts";
 import { formatDate, formatMoney, useI18n } from "../i18n.ts";
 import { ErrorNote, Loading, Section, shortId } from "../ui.tsx";
 
@@ -104,6 +104,7 @@ function ThresholdWidget({ period }: { period: Period }) {
 
 function PeriodCard({ scopeId, period }: { scopeId: string | null; period: Period }) {
   const { t, locale } = useI18n();
+  const org = useOrg();
   const headingId = `period-${scopeId ?? "org"}-${period.periodKey}`;
   return (
     <section className="card" aria-labelledby={headingId}>
@@ -112,7 +113,7 @@ function PeriodCard({ scopeId, period }: { scopeId: string | null; period: Perio
         {scopeId !== null && (
           <span className="muted">
             {" "}
-            · {t.scope} {shortId(scopeId)}
+            · {t.scope} {org.scopeName(scopeId)}
           </span>
         )}
       </h2>
@@ -130,7 +131,7 @@ function PeriodCard({ scopeId, period }: { scopeId: string | null; period: Perio
             <strong>{tier.name}</strong> ({tier.thresholdCount}) · {t.rate} {formatMoney(tier.honorariumAmount, tier.currency, locale)} ·{" "}
             {tier.reached ? (
               <>
-                <span className="badge ok">{t.achieved}</span> {formatDate(tier.reachedAt, locale)} · {t.amountDue}{" "}
+                <span className="badge ok">{t.achieved}</span> {formatDate(tier.reachedAt, locale, org.timeZone)} · {t.amountDue}{" "}
                 {formatMoney(tier.amountDue, tier.currency, locale)}
               </>
             ) : (
@@ -145,6 +146,7 @@ function PeriodCard({ scopeId, period }: { scopeId: string | null; period: Perio
 
 function History({ milestones, highlight }: { milestones: Outputs["milestones"]["history"]["milestones"]; highlight: string | null }) {
   const { t, locale } = useI18n();
+  const org = useOrg();
   return (
     <ol className="milestones">
       {milestones.map((m) => {
@@ -158,8 +160,9 @@ function History({ milestones, highlight }: { milestones: Outputs["milestones"][
             data-record-id={m.recordId}
           >
             {marked && <span className="badge info">{t.highlighted}</span>} <strong>{m.tierName}</strong> ({m.thresholdCount}) ·{" "}
-            {formatDate(m.reachedAt, locale)} · {t.period} {m.periodKey} · {t.rate} {formatMoney(m.honorariumRate, m.currency, locale)} ·{" "}
-            {t.amountDue} {formatMoney(m.amountDue, m.currency, locale)} · {t.paymentStatus[m.paymentStatus] ?? m.paymentStatus}
+            {formatDate(m.reachedAt, locale, org.timeZone)} · {t.period} {m.periodKey} · {t.rate}{" "}
+            {formatMoney(m.honorariumRate, m.currency, locale)} · {t.amountDue} {formatMoney(m.amountDue, m.currency, locale)} ·{" "}
+            {t.paymentStatus[m.paymentStatus] ?? m.paymentStatus}
           </li>
         );
       })}

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { errorInfo } from "../api.ts";
-import { useSigned } from "../context.ts";
+import { useOrg, useSigned } from "../context.ts";
 import { Field } from "../form.tsx";
 import { formatDate, useI18n } from "../i18n.ts";
 import { isAdmin } from "../session.ts";
@@ -10,6 +10,7 @@ import { ErrorNote, Loading, Section } from "../ui.tsx";
 export function Notifications() {
   const { api, session } = useSigned();
   const { t, locale } = useI18n();
+  const org = useOrg();
   const queryClient = useQueryClient();
   const feed = useQuery({ queryKey: ["notifications.list"], queryFn: () => api.notifications.list.query({ limit: 50 }) });
   const markRead = useMutation({
@@ -33,7 +34,7 @@ export function Notifications() {
             {feed.data.items.map((item) => (
               <li key={item.id} className={item.readAt === null ? "unread" : undefined}>
                 {item.readAt === null && <span className="badge info">{t.unread}</span>} <strong>{item.title}</strong> {item.body}{" "}
-                <span className="muted">{formatDate(item.createdAt, locale)}</span>{" "}
+                <span className="muted">{formatDate(item.createdAt, locale, org.timeZone)}</span>{" "}
                 {item.deepLink !== null && (
                   <a href={new URL(item.deepLink, window.location.origin).pathname + new URL(item.deepLink, window.location.origin).search}>
                     {t.open}

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { download, errorInfo, type Inputs } from "../api.ts";
-import { useSigned } from "../context.ts";
+import { useOrg, useSigned } from "../context.ts";
 import { formatDate, formatMoney, useI18n } from "../i18n.ts";
 import { ErrorNote, Link, Loading, Section, shortId } from "../ui.tsx";
 
@@ -14,6 +14,7 @@ const thisYear = () => new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Oslo
 export function Statements() {
   const { api, session } = useSigned();
   const { t, locale } = useI18n();
+  const org = useOrg();
   const queryClient = useQueryClient();
   const [draft, setDraft] = useState<{ periodType: PeriodType; periodKey: string }>({ periodType: "calendar_year", periodKey: thisYear() });
   const [selection, setSelection] = useState(draft);
@@ -92,7 +93,7 @@ export function Statements() {
                   <td>
                     <Link to={`/mentors/${line.peerMentorId}/counts`}>{shortId(line.peerMentorId)}</Link>
                   </td>
-                  <td>{shortId(line.scopeId)}</td>
+                  <td>{org.scopeName(line.scopeId)}</td>
                   <td>{line.count}</td>
                   <td>{formatMoney(line.owed, line.currency, locale)}</td>
                   <td>{formatMoney(line.paid, line.currency, locale)}</td>
@@ -133,7 +134,7 @@ export function Statements() {
               {batches.data.items.map((batch) => (
                 <tr key={batch.id}>
                   <td>{shortId(batch.id)}</td>
-                  <td>{formatDate(batch.createdAt, locale)}</td>
+                  <td>{formatDate(batch.createdAt, locale, org.timeZone)}</td>
                   <td>{t.paymentStatus[batch.status] ?? batch.status}</td>
                   <td>{formatMoney(batch.totalAmount, batch.currency, locale)}</td>
                   <td>

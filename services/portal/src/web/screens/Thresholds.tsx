@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type ApiErrorInfo, type Inputs, errorInfo } from "../api.ts";
-import { useSigned } from "../context.ts";
+import { useOrg, useSigned } from "../context.ts";
 import { formatDate, formatMoney, useI18n } from "../i18n.ts";
 import { Field } from "../form.tsx";
 import { ErrorNote, Loading, Section, shortId } from "../ui.tsx";
@@ -70,6 +70,7 @@ export function fieldErrorsOf(info: ApiErrorInfo): Partial<Record<keyof Draft | 
 export function Thresholds() {
   const { api } = useSigned();
   const { t, locale } = useI18n();
+  const org = useOrg();
   const queryClient = useQueryClient();
   const configs = useQuery({ queryKey: ["configs.list"], queryFn: () => api.configs.list.query({}) });
   const audit = useQuery({ queryKey: ["configs.auditLog"], queryFn: () => api.configs.auditLog.query({}) });
@@ -145,7 +146,7 @@ export function Thresholds() {
                   <td>{config.thresholdCount}</td>
                   <td>{formatMoney(config.honorariumAmount, config.currency, locale)}</td>
                   <td>{t.periodTypes[config.periodType] ?? config.periodType}</td>
-                  <td>{formatDate(config.effectiveFrom, locale)}</td>
+                  <td>{formatDate(config.effectiveFrom, locale, org.timeZone)}</td>
                   <td>{config.isActive ? t.active : t.inactive}</td>
                   <td>
                     {config.isActive && (
@@ -229,7 +230,7 @@ export function Thresholds() {
             <tbody>
               {audit.data.entries.map((entry) => (
                 <tr key={entry.id}>
-                  <td>{formatDate(entry.occurredAt, locale)}</td>
+                  <td>{formatDate(entry.occurredAt, locale, org.timeZone)}</td>
                   <td>{shortId(entry.actorId)}</td>
                   <td>
                     {entry.action}
