@@ -93,6 +93,7 @@ describe("the portal in a real browser against the real stack", () => {
   const axeResults: Record<string, number> = {};
   let clock = Date.now() - 120_000;
 
+  const assignments = new Map<string, string[]>();
   const confirm = async (mentor: string, times = 1): Promise<void> => {
     const messages = Array.from({ length: times }, () => {
       clock += 1000;
@@ -105,6 +106,7 @@ describe("the portal in a real browser against the real stack", () => {
         coordinatorId: COORDINATOR,
         confirmedAt: new Date(clock).toISOString(),
       };
+      assignments.set(mentor, [...(assignments.get(mentor) ?? []), event.assignmentId]);
       return { key: mentor, value: JSON.stringify(event) };
     });
     await producer.send({ topic: CONFIRMED, acks: -1, messages });
@@ -431,6 +433,38 @@ describe("the portal in a real browser against the real stack", () => {
       [KARI, token] as const,
     );
     expect([403, 404]).toContain(status);
+    await page.close();
+  });
+
+  it("lists a crossing flagged by a cancellation and lets the coordinator resolve it", async () => {
+    const page = await signedIn(await tokenFor(COORDINATOR, ["coordinator"], [SCOPE]));
+    const flagged = page.getByRole("region", { name: "Flagget for gjennomgang" });
+    await flagged.getByText("Ingen.").waitFor();
+    await producer.send({
+      topic: CANCELLED,
+      acks: -1,
+      messages: [
+        {
+          key: KARI,
+          value: JSON.stringify({
+            eventId: randomUUID(),
+            assignmentId: assignments.get(KARI)?.at(-1),
+            peerMentorId: KARI,
+            organizationId: ORG,
+            cancelledAt: new Date(clock + 1000).toISOString(),
+          }),
+        },
+      ],
+    });
+    // Live: the cancellation's count change brings the flag onto the open dashboard.
+    await flagged.getByRole("link", { name: KARI.slice(-8) }).waitFor();
+    expect(await flagged.getByRole("row").allInnerTexts()).toEqual([expect.any(String), expect.stringContaining("Høyere sats (15)")]);
+    await check(page, "dashboard-flagged");
+    await flagged.getByRole("button", { name: "Avklar" }).click();
+    await flagged.getByRole("alert").filter({ hasText: "say how the review was resolved" }).waitFor();
+    await flagged.getByPlaceholder("Hvordan det ble avklart").fill("Avlyst oppdrag, satsen står ved lag");
+    await flagged.getByRole("button", { name: "Avklar" }).click();
+    await flagged.getByText("Ingen.").waitFor();
     await page.close();
   });
 

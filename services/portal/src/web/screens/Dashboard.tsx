@@ -1,4 +1,6 @@
-import { useQuery } from "@tanstack/react-query";
+import { type ReactNode, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { errorInfo } from "../api.ts";
 import type { Outputs } from "../api.ts";
 import { useOrg, useSigned } from "../context.ts";
 import { formatDate, formatMoney, useI18n } from "../i18n.ts";
@@ -72,7 +74,12 @@ function Board({ board }: { board: Board }) {
         <Shown page={board.approaching} />
       </Section>
       <Section title={t.flagged} id="flagged">
-        <RecordTable rows={board.flaggedForReview.items} dateLabel={t.flaggedAt} date={(row) => row.flaggedAt} />
+        <RecordTable
+          rows={board.flaggedForReview.items}
+          dateLabel={t.flaggedAt}
+          date={(row) => row.flaggedAt}
+          action={(row) => <ResolveReview recordId={row.recordId} />}
+        />
         <Shown page={board.flaggedForReview} />
       </Section>
       <Section title={t.nearTax} id="near-tax">
@@ -118,7 +125,17 @@ function Shown({ page }: { page: { items: unknown[]; total: number } }) {
   );
 }
 
-function RecordTable({ rows, dateLabel, date }: { rows: RecordRow[]; dateLabel: string; date: (row: RecordRow) => string | null }) {
+function RecordTable({
+  rows,
+  dateLabel,
+  date,
+  action,
+}: {
+  rows: RecordRow[];
+  dateLabel: string;
+  date: (row: RecordRow) => string | null;
+  action?: (row: RecordRow) => ReactNode;
+}) {
   const { t, locale } = useI18n();
   const org = useOrg();
   if (rows.length === 0) return <p>{t.none}</p>;
@@ -132,6 +149,7 @@ function RecordTable({ rows, dateLabel, date }: { rows: RecordRow[]; dateLabel: 
           <th scope="col">{t.amountDue}</th>
           <th scope="col">{dateLabel}</th>
           <th scope="col">{t.status}</th>
+          {action !== undefined && <th scope="col">{t.resolveReview}</th>}
         </tr>
       </thead>
       <tbody>
@@ -147,9 +165,48 @@ function RecordTable({ rows, dateLabel, date }: { rows: RecordRow[]; dateLabel: 
             <td>{formatMoney(row.amountDue, row.currency, locale)}</td>
             <td>{formatDate(date(row), locale, org.timeZone)}</td>
             <td>{t.paymentStatus[row.paymentStatus] ?? row.paymentStatus}</td>
+            {action !== undefined && <td>{action(row)}</td>}
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A flagged crossing (a cancellation took the count below its tier): say how it was resolved. */
+function ResolveReview({ recordId }: { recordId: string }) {
+  const { api } = useSigned();
+  const { t } = useI18n();
+  const queryClient = useQueryClient();
+  const [resolution, setResolution] = useState("");
+  const resolve = useMutation({
+    mutationFn: () => api.records.resolveReview.mutate({ recordId, resolution }),
+    onSuccess: () => queryClient.invalidateQueries(),
+  });
+  const error = resolve.isError ? errorInfo(resolve.error) : null;
+  return (
+    <form
+      className="inline"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        resolve.mutate();
+      }}
+    >
+      <input
+        aria-label={`${t.resolution} ${shortId(recordId)}`}
+        placeholder={t.resolution}
+        value={resolution}
+        onChange={(e) => setResolution(e.target.value)}
+      />
+      <button type="submit" disabled={resolve.isPending}>
+        {t.resolveReview}
+      </button>
+      {error !== null && (
+        <p role="alert" className="error">
+          {error.fieldErrors.resolution?.join(" ") ?? error.message}
+        </p>
+      )}
+    </form>
   );
 }
