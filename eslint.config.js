@@ -18,4 +18,6 @@ export default tseslint.config(
       "no-constant-condition": ["error", { checkLoops: false }],
     },
   },
+  // The portal's app runs in the browser.
+  { files: ["services/portal/src/web/**/*.{ts,tsx}"], languageOptions: { globals: { ...globals.browser } } },
 );

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Starts one service with its Node flags (written once, in shared/src/runtime/node-flags.json):
-#   bash scripts/start-service.sh counter|notifier|query-api
+#   bash scripts/start-service.sh counter|notifier|query-api|portal
 # exec: the service is this process, so signals (SIGTERM for a graceful stop) reach it directly.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ -x node_modules/.bin/node ]; then PATH="$PWD/node_modules/.bin:$PATH"; fi
 case "${1:-}" in
-  counter | notifier | query-api) ;;
-  *) echo "usage: scripts/start-service.sh counter|notifier|query-api" >&2; exit 2 ;;
+  counter | notifier | query-api | portal) ;;
+  *) echo "usage: scripts/start-service.sh counter|notifier|query-api|portal" >&2; exit 2 ;;
 esac
-flags="$(node -p 'const f = require("./shared/src/runtime/node-flags.json"); [...f.common, ...f[process.argv[1]]].join(" ")' "$1")"
+flags="$(node -p 'const f = require("./shared/src/runtime/node-flags.json"); [...f.common, ...(f[process.argv[1]] ?? [])].join(" ")' "$1")"
 # shellcheck disable=SC2086 # the flags are separate words
 exec node $flags "services/$1/src/main.ts"
