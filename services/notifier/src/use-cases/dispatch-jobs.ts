@@ -78,13 +78,22 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   let waiters: (() => void)[] = [];
   const inFlight = new Map<symbol, Promise<void>>();
 
+  // A wake while the loop is busy claiming is kept, not lost: the next sleep returns at once.
+  // Without it a NOTIFY that lands mid-claim would wait out the whole polling interval.
+  let wokenWhileBusy = false;
+
   function wake(): void {
+    if (waiters.length === 0) wokenWhileBusy = true;
     const woken = waiters;
     waiters = [];
     for (const resolve of woken) resolve();
   }
 
   function sleep(ms: number): Promise<void> {
+    if (wokenWhileBusy) {
+      wokenWhileBusy = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -128,7 +137,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   function report(results: AttemptResult[], applied: AppliedResult[], disabledWebhooks: DisabledWebhook[]): void {
     for (const result of results) metrics.sends.inc({ channel: result.job.channel, outcome: result.outcome });
     for (const row of applied) {
-      if (row.status === "delivered") metrics.observeDelivered(row.channel, row.kind, row.sourceRecordedAt, row.deliveredAt);
+      if (row.status === "delivered" && !row.replayed)
+        metrics.observeDelivered(row.channel, row.kind, row.sourceRecordedAt, row.deliveredAt);
       if (row.status === "failed") logger.warn({ jobId: row.id, channel: row.channel }, "notification job failed for good");
     }
     for (const disabled of disabledWebhooks) {
@@ -221,7 +231,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return {
       job,
       ...result,
-      next: nextJobState(result.outcome, job.attemptNumber, options.maxAttempts),
+      // A replayed job starts a fresh ladder: its attempts count from the replay.
+      next: nextJobState(result.outcome, job.attemptNumber - job.attemptBase, options.maxAttempts),
       startedAt,
       finishedAt: new Date(),
     };

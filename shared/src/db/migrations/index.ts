@@ -13,6 +13,7 @@ import * as attemptRetryDelay from "./023_attempt_retry_delay.ts";
 import * as statementsAndPayouts from "./024_statements_and_payouts.ts";
 import * as organizationSettingsApi from "./025_organization_settings_api.ts";
 import * as webhookHealthAndRotation from "./030_webhook_health_and_rotation.ts";
+import * as webhookReplay from "./031_webhook_replay.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -35,4 +36,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["024_statements_and_payouts", statementsAndPayouts],
   ["025_organization_settings_api", organizationSettingsApi],
   ["030_webhook_health_and_rotation", webhookHealthAndRotation],
+  ["031_webhook_replay", webhookReplay],
 ];

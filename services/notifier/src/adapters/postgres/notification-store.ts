@@ -17,6 +17,8 @@ type Db = Knex | Knex.Transaction;
 export interface ClaimedJob extends PlannedJob {
   id: string;
   attemptNumber: number;
+  /** attempt_count when the job was last replayed (0: never): retries count from here. */
+  attemptBase: number;
   createdAt: Date;
 }
 
@@ -39,6 +41,7 @@ interface JobRow {
   channel: Channel;
   payload: NotificationContent;
   attempt_count: number;
+  attempt_base: number;
   source_recorded_at: Date | null;
   created_at: Date;
   delivered_at: Date | null;
@@ -208,7 +211,7 @@ export async function claimDueJobs(
        from due
       where j.id = due.id
      returning j.id, j.event_id, j.kind, j.record_id, j.organization_id, j.recipient_id, j.recipient_role,
-               j.channel, j.payload, j.attempt_count, j.source_recorded_at, j.created_at`,
+               j.channel, j.payload, j.attempt_count, j.attempt_base, j.source_recorded_at, j.created_at`,
     [[...allowance.blockedWebhookOrganizations], limit, JSON.stringify(allowance.webhookRemaining), allowance.defaultPerWebhook, leaseMs],
   );
   return result.rows.map((row) => ({
@@ -222,6 +225,7 @@ export async function claimDueJobs(
     channel: row.channel,
     content: row.payload,
     attemptNumber: row.attempt_count,
+    attemptBase: row.attempt_base,
     sourceRecordedAt: row.source_recorded_at,
     createdAt: row.created_at,
   }));
@@ -297,6 +301,8 @@ export interface AppliedResult {
   kind: NotificationKind;
   sourceRecordedAt: Date | null;
   deliveredAt: Date | null;
+  /** A replayed job: its latency from the source is not the pipeline's. */
+  replayed: boolean;
 }
 
 /**
@@ -343,7 +349,7 @@ export async function recordAttempts(
               failed_at = case when r.status = 'failed' then r.finished_at else j.failed_at end
          from jsonb_to_recordset(?::jsonb) as r(id uuid, attempt integer, status text, retry_ms bigint, error text, finished_at timestamptz)
         where j.id = r.id and j.attempt_count = r.attempt and j.status = 'pending'
-       returning j.id, j.status, j.channel, j.kind, j.recipient_role, j.record_id, j.source_recorded_at, j.delivered_at`,
+       returning j.id, j.status, j.channel, j.kind, j.recipient_role, j.record_id, j.source_recorded_at, j.delivered_at, j.attempt_base`,
       [JSON.stringify(states)],
     );
     const gone = results.flatMap((result) => result.goneSubscriptionIds);
@@ -366,6 +372,7 @@ export async function recordAttempts(
         kind: row.kind,
         sourceRecordedAt: row.source_recorded_at,
         deliveredAt: row.delivered_at,
+        replayed: row.attempt_base > 0,
       })),
       disabledWebhooks,
     };
