@@ -172,6 +172,41 @@ describe("tenant isolation in the dispatcher", () => {
     expect(await database.db("notification_jobs").where({ event_id: later.eventId, channel: "webhook" })).toHaveLength(0);
   });
 
+  it("writes the text in the organization's locale with the scope's display name; the machine fields stay as they were", async () => {
+    const organizationId = randomUUID();
+    const scopeId = randomUUID();
+    await database.db("organization_settings").insert({ organization_id: organizationId, locale: "en" });
+    await database
+      .db("scope_names")
+      .insert({ organization_id: organizationId, scope_id: scopeId, display_name: "Region North", updated_by: randomUUID() });
+    await addWebhook(database.db, organizationId, receiver.url(`/ok/locale/${organizationId}`));
+    const event = makeCrossing({ organizationId, scopeId, tierName: "Office honorarium", honorariumAmount: "1500.00" });
+    await publish(kafka, config.inputTopic, asMessages([event]));
+    const request = await eventually(async () => receiver.received.find((r) => r.path === `/ok/locale/${organizationId}`));
+    const body = JSON.parse(request.body) as { type: string; data: Record<string, unknown> };
+    expect(body.type).toBe("honorarium.threshold_crossed");
+    expect(body.data).toMatchObject({
+      title: "Honorarium threshold reached",
+      body: "A peer mentor in Region North reached Office honorarium at 3 assignments (NOK\u00a01,500.00). Open to see who and process the payment.",
+      peerMentorId: event.peerMentorId,
+      scopeId,
+      honorariumAmount: "1500.00",
+      currency: "NOK",
+    });
+    const feed: { title: string; body: string }[] = await database.db("in_app_notifications").where({ organization_id: organizationId });
+    expect(feed.map((row) => row.title)).toEqual(["Honorarium threshold reached"]);
+    expect(feed[0]?.body).not.toContain(event.peerMentorId);
+
+    // Without a settings row: Norwegian Bokmål.
+    const nbOrganization = randomUUID();
+    await addWebhook(database.db, nbOrganization, receiver.url(`/ok/locale/${nbOrganization}`));
+    await publish(kafka, config.inputTopic, asMessages([makeCrossing({ organizationId: nbOrganization, scopeId: null })]));
+    const nbRequest = await eventually(async () => receiver.received.find((r) => r.path === `/ok/locale/${nbOrganization}`));
+    expect((JSON.parse(nbRequest.body) as { data: { title: string; body: string } }).data.body).toBe(
+      "En likeperson har nådd Kontorhonorar etter 3 oppdrag (500,00\u00a0kr). Åpne for å se hvem og behandle utbetalingen.",
+    );
+  });
+
   it("signs with the current and the previous secret during a rotation's overlap window", async () => {
     const organizationId = randomUUID();
     const previous = `whsec_${Buffer.alloc(32, 77).toString("base64")}`;

@@ -1,5 +1,6 @@
 import type { DeadLetterErrorCode, ThresholdCrossed } from "@honorarium/shared/contracts";
 import { thresholdCrossedSchema, uuidV5 } from "@honorarium/shared/contracts";
+import { DEFAULT_LOCALE, type Locale, reminderText, thresholdText } from "./messages.ts";
 
 export const CHANNELS = ["webhook", "web_push", "in_app"] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -33,7 +34,23 @@ export interface RecipientChannels {
   organizationHasWebhook(organizationId: string): boolean;
   /** The user has at least one Web Push subscription (always false while Web Push is disabled). */
   hasPushSubscription(userId: string): boolean;
+  /** How the organization's people read text: its locale, time zone and scope display names. */
+  presentation(organizationId: string): OrganizationPresentation;
 }
+
+export interface OrganizationPresentation {
+  locale: Locale;
+  timeZone: string;
+  /** The scope's display name (organization-supplied, a place or unit, never a person); null: none set. */
+  scopeName(scopeId: string | null): string | null;
+}
+
+/** An organization with no settings row: Norwegian Bokmål, Oslo time, no scope names. */
+export const DEFAULT_PRESENTATION: OrganizationPresentation = {
+  locale: DEFAULT_LOCALE,
+  timeZone: "Europe/Oslo",
+  scopeName: () => null,
+};
 
 export type DecodedMessage = { valid: true; event: ThresholdCrossed } | { valid: false; code: DeadLetterErrorCode; reason: string };
 
@@ -61,13 +78,25 @@ export function assignmentLink(deepLinkBaseUrl: string, assignmentId: string): s
   return `${deepLinkBaseUrl}/assignments/${encodeURIComponent(assignmentId)}`;
 }
 
-function thresholdContent(event: ThresholdCrossed, role: RecipientRole, deepLinkBaseUrl: string): NotificationContent {
-  // Ids, not names: the portal resolves names behind the deep link (DESIGN.md "Security and privacy").
-  const reached = `${event.tierName} at ${event.thresholdCount} assignments (${event.honorariumAmount} ${event.currency})`;
+function thresholdContent(
+  event: ThresholdCrossed,
+  role: RecipientRole,
+  deepLinkBaseUrl: string,
+  presentation: OrganizationPresentation,
+): NotificationContent {
+  // Human text names the tier, the amount and the scope, never the mentor: no name reaches this
+  // system and an id identifies nobody to a person. The deep link opens the mentor's screen.
+  const text = thresholdText(presentation.locale, role, {
+    tierName: event.tierName,
+    thresholdCount: event.thresholdCount,
+    honorariumAmount: event.honorariumAmount,
+    currency: event.currency,
+    scopeName: presentation.scopeName(event.scopeId),
+  });
   return {
     type: "honorarium.threshold_crossed",
-    title: role === "coordinator" ? "Honorarium threshold reached" : "You reached an honorarium threshold",
-    body: role === "coordinator" ? `Peer mentor ${event.peerMentorId} reached ${reached}.` : `You reached ${reached}.`,
+    title: text.title,
+    body: text.body,
     deepLink: mentorCountsLink(deepLinkBaseUrl, event.peerMentorId, event.recordId),
     data: {
       eventId: event.eventId,
@@ -119,7 +148,7 @@ export function planThresholdNotifications(
       recipientId,
       recipientRole,
       channel,
-      content: thresholdContent(event, recipientRole, deepLinkBaseUrl),
+      content: thresholdContent(event, recipientRole, deepLinkBaseUrl, channels.presentation(event.organizationId)),
       sourceRecordedAt,
     });
   if (channels.organizationHasWebhook(event.organizationId)) add(event.coordinatorId, "coordinator", "webhook");
@@ -157,10 +186,12 @@ export function planDeliveryReminder(
   channels: RecipientChannels,
   deepLinkBaseUrl: string,
 ): PlannedJob[] {
+  const presentation = channels.presentation(delivery.organizationId);
+  const text = reminderText(presentation.locale, delivery.deliveredAt, presentation.timeZone);
   const content: NotificationContent = {
     type: "assignment.delivery_reminder",
-    title: "An assignment is waiting for you",
-    body: `An assignment delivered on ${delivery.deliveredAt.toISOString().slice(0, 10)} has not been opened yet.`,
+    title: text.title,
+    body: text.body,
     deepLink: assignmentLink(deepLinkBaseUrl, delivery.assignmentId),
     data: {
       deliveryId: delivery.id,

@@ -35,7 +35,8 @@ export async function runReminderPass(options: ReminderOptions, now: Date = new 
       if (due.length === 0) return { rows: 0, reminders: 0 };
       const channels = await loadRecipientChannels(
         trx,
-        [],
+        // The organizations' locales and time zones for the reminder text.
+        due.map((row) => row.organizationId),
         due.map((row) => row.peerMentorId),
         options.webPushEnabled,
       );

@@ -1,4 +1,5 @@
 import type { Knex } from "@honorarium/shared/db";
+import { DEFAULT_PRESENTATION, type OrganizationPresentation } from "../../domain/notifications.ts";
 import type {
   Channel,
   NotificationContent,
@@ -66,10 +67,42 @@ export async function loadRecipientChannels(
   ]);
   const withWebhook = new Set((webhookRows as { organization_id: string }[]).map((row) => row.organization_id));
   const withPush = new Set((pushRows as { user_id: string }[]).map((row) => row.user_id));
+  const presentations = await loadPresentations(db, organizations);
   return {
     organizationHasWebhook: (organizationId) => withWebhook.has(organizationId),
     hasPushSubscription: (userId) => withPush.has(userId),
+    presentation: (organizationId) => presentations.get(organizationId) ?? DEFAULT_PRESENTATION,
   };
+}
+
+/** Locale, time zone and scope names of these organizations (settings rows and scope_names). */
+async function loadPresentations(db: Db, organizationIds: readonly string[]): Promise<Map<string, OrganizationPresentation>> {
+  if (organizationIds.length === 0) return new Map();
+  const [settings, scopes] = await Promise.all([
+    db("organization_settings").select("organization_id", "locale", "time_zone").whereIn("organization_id", organizationIds) as Promise<
+      { organization_id: string; locale: string; time_zone: string }[]
+    >,
+    db("scope_names").select("organization_id", "scope_id", "display_name").whereIn("organization_id", organizationIds) as Promise<
+      { organization_id: string; scope_id: string; display_name: string }[]
+    >,
+  ]);
+  const names = new Map<string, Map<string, string>>();
+  for (const row of scopes) {
+    const byScope = names.get(row.organization_id) ?? new Map<string, string>();
+    byScope.set(row.scope_id, row.display_name);
+    names.set(row.organization_id, byScope);
+  }
+  const result = new Map<string, OrganizationPresentation>();
+  for (const organizationId of organizationIds) {
+    const row = settings.find((entry) => entry.organization_id === organizationId);
+    const byScope = names.get(organizationId);
+    result.set(organizationId, {
+      locale: localeOrDefault(row?.locale),
+      timeZone: row?.time_zone ?? DEFAULT_PRESENTATION.timeZone,
+      scopeName: (scopeId) => (scopeId === null ? null : (byScope?.get(scopeId) ?? null)),
+    });
+  }
+  return result;
 }
 
 /** recorded_at of the crossing records that exist (the start of end-to-end latency). */
