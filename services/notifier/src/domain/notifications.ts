@@ -240,6 +240,12 @@ export function reminderIsDue(
   return delivery.deliveredAt <= cutoff && (delivery.reminderSentAt === null || delivery.reminderSentAt <= cutoff);
 }
 
+/**
+ * Delivery states that can still expire (spec 004: "expired from any non-confirmed state"); the
+ * expiry pass moves those past expires_at.
+ */
+export const EXPIRABLE_STATUSES = ["pending", "delivered", "opened"] as const;
+
 /** The body a webhook receives: Standard Webhooks' recommended {type, timestamp, data} envelope. */
 export function webhookBody(content: NotificationContent, createdAt: Date): string {
   return JSON.stringify({

@@ -14,6 +14,7 @@ import * as statementsAndPayouts from "./024_statements_and_payouts.ts";
 import * as organizationSettingsApi from "./025_organization_settings_api.ts";
 import * as webhookHealthAndRotation from "./030_webhook_health_and_rotation.ts";
 import * as webhookReplay from "./031_webhook_replay.ts";
+import * as deliveryExpiry from "./032_delivery_expiry.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -37,4 +38,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["025_organization_settings_api", organizationSettingsApi],
   ["030_webhook_health_and_rotation", webhookHealthAndRotation],
   ["031_webhook_replay", webhookReplay],
+  ["032_delivery_expiry", deliveryExpiry],
 ];
