@@ -207,6 +207,26 @@ describe("tenant isolation in the dispatcher", () => {
     );
   });
 
+  it("follows the coordinator's preferences: in-app off for crossings leaves the webhook, and the feed stays empty", async () => {
+    const organizationId = randomUUID();
+    const event = makeCrossing({ organizationId });
+    await database.db("notification_preferences").insert({
+      organization_id: organizationId,
+      user_id: event.coordinatorId,
+      channel: "in_app",
+      category: "threshold_crossed",
+      enabled: false,
+    });
+    await addWebhook(database.db, organizationId, receiver.url(`/ok/preferences/${organizationId}`));
+    await publish(kafka, config.inputTopic, asMessages([event]));
+    const jobs = await eventually(async () => {
+      const rows: { channel: string; status: string }[] = await database.db("notification_jobs").where({ event_id: event.eventId });
+      return rows.length > 0 && rows.every((row) => row.status === "delivered") ? rows : undefined;
+    });
+    expect(jobs.map((row) => row.channel)).toEqual(["webhook"]);
+    expect(await database.db("in_app_notifications").where({ organization_id: organizationId })).toHaveLength(0);
+  });
+
   it("signs with the current and the previous secret during a rotation's overlap window", async () => {
     const organizationId = randomUUID();
     const previous = `whsec_${Buffer.alloc(32, 77).toString("base64")}`;

@@ -1,4 +1,4 @@
-import type { PeriodType, ThresholdTier } from "@honorarium/shared/domain";
+import type { NotificationPreference, PeriodType, ThresholdTier } from "@honorarium/shared/domain";
 import type { ActivityRow, TierRow } from "./domain/bufdir.ts";
 import type { Crossing, MonthCount, PeriodCounts } from "./domain/progress.ts";
 import type { PaymentStatus, TargetPaymentStatus } from "./domain/payment-lifecycle.ts";
@@ -267,6 +267,13 @@ export interface WebhookSettings {
   previousSecretValidUntil: string | null;
 }
 
+export interface IPreferencesRepository {
+  /** The choices the user made (no row: on). */
+  list(organizationId: string, userId: string): Promise<NotificationPreference[]>;
+  /** Upserts the named choices; returns every stored choice of the user. */
+  set(organizationId: string, userId: string, preferences: readonly NotificationPreference[]): Promise<NotificationPreference[]>;
+}
+
 export type WebhookDeliveryStatus = "pending" | "delivered" | "failed" | "skipped";
 
 export interface WebhookAttempt {
@@ -442,6 +449,7 @@ export interface Repositories {
   notifications: INotificationsRepository;
   pushSubscriptions: IPushSubscriptionsRepository;
   webhooks: IWebhooksRepository;
+  preferences: IPreferencesRepository;
   deliveries: IDeliveriesRepository;
   payouts: IPayoutsRepository;
 }

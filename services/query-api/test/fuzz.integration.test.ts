@@ -236,6 +236,8 @@ describe("fuzz: never a 500", () => {
         "payouts.markPaid",
         "payouts.preview",
         "payouts.release",
+        "preferences.get",
+        "preferences.set",
         "push.subscribe",
         "push.unsubscribe",
         "push.vapidPublicKey",

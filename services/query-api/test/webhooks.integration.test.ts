@@ -231,3 +231,55 @@ describe("push.vapidPublicKey", () => {
     expect(await outcome(api.client(null).push.vapidPublicKey.query())).toBe("UNAUTHORIZED");
   });
 });
+
+describe("preferences.get and set", () => {
+  it("are the caller's own, all on by default; a choice changes only its channel and category", async () => {
+    const org = randomUUID();
+    const user = randomUUID();
+    const client = api.client({ sub: user, org, roles: ["coordinator"], scopes: [] });
+    const initial = await client.preferences.get.query({});
+    expect(initial.preferences).toHaveLength(6);
+    expect(initial.preferences.every((entry) => entry.enabled)).toBe(true);
+    const set = await client.preferences.set.mutate({
+      preferences: [
+        { channel: "web_push", category: "threshold_crossed", enabled: false },
+        { channel: "in_app", category: "delivery_failures", enabled: false },
+      ],
+    });
+    expect(set.preferences.filter((entry) => !entry.enabled).map((entry) => `${entry.channel}/${entry.category}`)).toEqual([
+      "web_push/threshold_crossed",
+      "in_app/delivery_failures",
+    ]);
+    await client.preferences.set.mutate({ preferences: [{ channel: "web_push", category: "threshold_crossed", enabled: true }] });
+    const after = await client.preferences.get.query({});
+    expect(after.preferences.filter((entry) => !entry.enabled).map((entry) => `${entry.channel}/${entry.category}`)).toEqual([
+      "in_app/delivery_failures",
+    ]);
+    // Someone else in the same organization is untouched.
+    const other = await api.client({ sub: randomUUID(), org, roles: ["coordinator"], scopes: [] }).preferences.get.query({});
+    expect(other.preferences.every((entry) => entry.enabled)).toBe(true);
+  });
+
+  it("refuses unknown channels or categories, webhooks, repeats and an empty list with field errors", async () => {
+    const client = api.client({ sub: randomUUID(), org: randomUUID(), roles: ["peer_mentor"] });
+    const webhook = await errorOf(
+      client.preferences.set.mutate({ preferences: [{ channel: "webhook" as "in_app", category: "threshold_crossed", enabled: false }] }),
+    );
+    expect(webhook.data?.code).toBe("BAD_REQUEST");
+    expect(Object.keys(webhook.data?.fieldErrors ?? {})).toEqual(["preferences.0.channel"]);
+    const unknown = await errorOf(
+      client.preferences.set.mutate({ preferences: [{ channel: "in_app", category: "digest" as "threshold_crossed", enabled: false }] }),
+    );
+    expect(Object.keys(unknown.data?.fieldErrors ?? {})).toEqual(["preferences.0.category"]);
+    const twice = await errorOf(
+      client.preferences.set.mutate({
+        preferences: [
+          { channel: "in_app", category: "threshold_crossed", enabled: false },
+          { channel: "in_app", category: "threshold_crossed", enabled: true },
+        ],
+      }),
+    );
+    expect(twice.data?.fieldErrors).toEqual({ "preferences.1": ["in_app/threshold_crossed is named twice"] });
+    expect(await outcome(client.preferences.set.mutate({ preferences: [] }))).toBe("BAD_REQUEST");
+  });
+});

@@ -20,7 +20,9 @@ const channels = (webhookOrgs: string[], pushUsers: string[], presentation: Orga
   organizationHasWebhook: (id) => webhookOrgs.includes(id),
   hasPushSubscription: (id) => pushUsers.includes(id),
   presentation: () => presentation,
+  wants: (userId, channel) => !optOuts.includes(`${userId}/${channel}`),
 });
+let optOuts: string[] = [];
 const event = EXAMPLE_THRESHOLD_CROSSED;
 
 describe("decoding threshold-crossed messages", () => {
@@ -38,6 +40,29 @@ describe("decoding threshold-crossed messages", () => {
 });
 
 describe("planning a crossing's notifications", () => {
+  it("follows each person's channel preferences; the organization's webhook has none", () => {
+    optOuts = [`${event.coordinatorId}/web_push`, `${event.peerMentorId}/in_app`];
+    try {
+      const plan = planThresholdNotifications(
+        event,
+        channels([event.organizationId], [event.coordinatorId, event.peerMentorId]),
+        BASE,
+        null,
+      );
+      expect(plan.jobs.map((job) => `${job.recipientRole}:${job.channel}`)).toEqual([
+        "coordinator:webhook",
+        "coordinator:in_app",
+        "peer_mentor:web_push",
+      ]);
+      optOuts = [`${event.coordinatorId}/in_app`];
+      // In-app off and no other channel: nothing reaches the coordinator, so nothing is written back.
+      const silent = planThresholdNotifications({ ...event, notifyMentor: false }, channels([], []), BASE, null);
+      expect(silent).toEqual({ jobs: [], coordinatorNotifiedOnIngest: false });
+    } finally {
+      optOuts = [];
+    }
+  });
+
   it("reaches the coordinator on webhook, web push and in-app, and the mentor on web push and in-app", () => {
     const plan = planThresholdNotifications(event, channels([event.organizationId], [event.coordinatorId, event.peerMentorId]), BASE, null);
     expect(plan.jobs.map((job) => `${job.recipientRole}:${job.channel}`)).toEqual([

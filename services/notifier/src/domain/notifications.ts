@@ -1,5 +1,6 @@
 import type { DeadLetterErrorCode, ThresholdCrossed } from "@honorarium/shared/contracts";
 import { thresholdCrossedSchema, uuidV5 } from "@honorarium/shared/contracts";
+import type { PreferenceCategory, PreferenceChannel } from "@honorarium/shared/domain";
 import { DEFAULT_LOCALE, type Locale, reminderText, thresholdText } from "./messages.ts";
 
 export const CHANNELS = ["webhook", "web_push", "in_app"] as const;
@@ -34,6 +35,8 @@ export interface RecipientChannels {
   organizationHasWebhook(organizationId: string): boolean;
   /** The user has at least one Web Push subscription (always false while Web Push is disabled). */
   hasPushSubscription(userId: string): boolean;
+  /** The user's preference for this channel and category (on unless they turned it off). */
+  wants(userId: string, channel: PreferenceChannel, category: PreferenceCategory): boolean;
   /** How the organization's people read text: its locale, time zone and scope display names. */
   presentation(organizationId: string): OrganizationPresentation;
 }
@@ -151,15 +154,22 @@ export function planThresholdNotifications(
       content: thresholdContent(event, recipientRole, deepLinkBaseUrl, channels.presentation(event.organizationId)),
       sourceRecordedAt,
     });
+  const wants = (userId: string, channel: PreferenceChannel) => channels.wants(userId, channel, "threshold_crossed");
+  // The webhook is the organization's integration, not a person's channel: no preference applies.
   if (channels.organizationHasWebhook(event.organizationId)) add(event.coordinatorId, "coordinator", "webhook");
-  if (channels.hasPushSubscription(event.coordinatorId)) add(event.coordinatorId, "coordinator", "web_push");
-  const coordinatorNotifiedOnIngest = jobs.length === 0;
-  add(event.coordinatorId, "coordinator", "in_app");
-  if (event.notifyMentor && event.peerMentorId !== event.coordinatorId) {
-    if (channels.hasPushSubscription(event.peerMentorId)) add(event.peerMentorId, "peer_mentor", "web_push");
-    add(event.peerMentorId, "peer_mentor", "in_app");
+  if (channels.hasPushSubscription(event.coordinatorId) && wants(event.coordinatorId, "web_push")) {
+    add(event.coordinatorId, "coordinator", "web_push");
   }
-  return { jobs, coordinatorNotifiedOnIngest };
+  const noAlertingChannel = jobs.length === 0;
+  const inApp = wants(event.coordinatorId, "in_app");
+  if (inApp) add(event.coordinatorId, "coordinator", "in_app");
+  if (event.notifyMentor && event.peerMentorId !== event.coordinatorId) {
+    if (channels.hasPushSubscription(event.peerMentorId) && wants(event.peerMentorId, "web_push")) {
+      add(event.peerMentorId, "peer_mentor", "web_push");
+    }
+    if (wants(event.peerMentorId, "in_app")) add(event.peerMentorId, "peer_mentor", "in_app");
+  }
+  return { jobs, coordinatorNotifiedOnIngest: noAlertingChannel && inApp };
 }
 
 // A fixed namespace for reminder job keys. Never change it: it is what makes a second
@@ -203,7 +213,10 @@ export function planDeliveryReminder(
     },
   };
   const eventId = reminderEventId(delivery.id, reminderNumber);
-  const channelsFor: Channel[] = channels.hasPushSubscription(delivery.peerMentorId) ? ["web_push", "in_app"] : ["in_app"];
+  const mentor = delivery.peerMentorId;
+  const channelsFor: Channel[] = [];
+  if (channels.hasPushSubscription(mentor) && channels.wants(mentor, "web_push", "delivery_reminder")) channelsFor.push("web_push");
+  if (channels.wants(mentor, "in_app", "delivery_reminder")) channelsFor.push("in_app");
   return channelsFor.map((channel) => ({
     eventId,
     kind: "delivery_reminder",

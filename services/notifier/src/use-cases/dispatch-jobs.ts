@@ -245,16 +245,25 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   function launch(job: ClaimedJob, webhooks: Map<string, WebhookTarget>, pushes: Map<string, StoredPushSubscription[]>): void {
     const endpoint = endpointOf(job);
     // The allowance was read just before this claim and only this loop acquires, so this holds;
-    // should it not, the job is sent anyway (it is claimed) and only the throttle is exceeded once.
-    if (endpoint !== undefined) gate.acquire(endpoint, now());
+    // should it not, the job is sent anyway (it is claimed) and only the limit is exceeded once.
+    let holdsSlot = endpoint !== undefined && gate.acquire(endpoint, now());
+    // The endpoint's slot is for the send only: writing the result is the database's load, not
+    // the receiver's, so the next send to that endpoint may start while this one is recorded.
+    const releaseSlot = () => {
+      if (holdsSlot && endpoint !== undefined) gate.release(endpoint);
+      holdsSlot = false;
+    };
     const token = Symbol(job.id);
     const task = (async () => {
       try {
-        await record(await attempt(job, webhooks, pushes));
-      } finally {
-        if (endpoint !== undefined) gate.release(endpoint);
-        inFlight.delete(token);
+        const result = await attempt(job, webhooks, pushes);
+        releaseSlot();
         // A freed slot may let a blocked endpoint's jobs be claimed.
+        wake();
+        await record(result);
+      } finally {
+        releaseSlot();
+        inFlight.delete(token);
         wake();
       }
     })();

@@ -15,6 +15,7 @@ import * as organizationSettingsApi from "./025_organization_settings_api.ts";
 import * as webhookHealthAndRotation from "./030_webhook_health_and_rotation.ts";
 import * as webhookReplay from "./031_webhook_replay.ts";
 import * as deliveryExpiry from "./032_delivery_expiry.ts";
+import * as notificationPreferences from "./033_notification_preferences.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -39,4 +40,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["030_webhook_health_and_rotation", webhookHealthAndRotation],
   ["031_webhook_replay", webhookReplay],
   ["032_delivery_expiry", deliveryExpiry],
+  ["033_notification_preferences", notificationPreferences],
 ];

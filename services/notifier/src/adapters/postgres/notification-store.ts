@@ -67,12 +67,23 @@ export async function loadRecipientChannels(
   ]);
   const withWebhook = new Set((webhookRows as { organization_id: string }[]).map((row) => row.organization_id));
   const withPush = new Set((pushRows as { user_id: string }[]).map((row) => row.user_id));
-  const presentations = await loadPresentations(db, organizations);
+  const [presentations, optedOut] = await Promise.all([loadPresentations(db, organizations), loadOptOuts(db, users)]);
   return {
     organizationHasWebhook: (organizationId) => withWebhook.has(organizationId),
     hasPushSubscription: (userId) => withPush.has(userId),
+    wants: (userId, channel, category) => !optedOut.has(`${userId}/${channel}/${category}`),
     presentation: (organizationId) => presentations.get(organizationId) ?? DEFAULT_PRESENTATION,
   };
+}
+
+/** The channel/category pairs these users turned off, as "user/channel/category". */
+async function loadOptOuts(db: Db, userIds: readonly string[]): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const rows: { user_id: string; channel: string; category: string }[] = await db("notification_preferences")
+    .select("user_id", "channel", "category")
+    .whereIn("user_id", userIds)
+    .andWhere("enabled", false);
+  return new Set(rows.map((row) => `${row.user_id}/${row.channel}/${row.category}`));
 }
 
 /** Locale, time zone and scope names of these organizations (settings rows and scope_names). */
@@ -480,7 +491,12 @@ async function recordWebhookHealth(
     await trx("organization_webhooks")
       .where({ organization_id: organizationId, enabled: true })
       .update({ enabled: false, disabled_reason: `disabled automatically: ${verdict.reason}`, disabled_at: trx.fn.now() });
-    if (row.updated_by !== null) {
+    const optedOut =
+      row.updated_by !== null &&
+      (await trx("notification_preferences")
+        .where({ user_id: row.updated_by, channel: "in_app", category: "delivery_failures", enabled: false })
+        .first()) !== undefined;
+    if (row.updated_by !== null && !optedOut) {
       const locale = await organizationLocale(trx, organizationId);
       const text = webhookDisabledText(locale, verdict.reason);
       await trx("in_app_notifications").insert({
