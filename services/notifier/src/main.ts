@@ -60,6 +60,7 @@ export function createNotifier(
     maxAttempts: config.maxAttempts,
     claimLeaseMs: config.claimLeaseMs,
     batchSize: config.dispatchBatchSize,
+    claimLoops: config.dispatchWorkers,
     // Workers used to each hold one batch; now every claimed job is sent on its own, so the
     // same product bounds the sends in flight.
     maxInFlight: config.dispatchWorkers * config.dispatchBatchSize,

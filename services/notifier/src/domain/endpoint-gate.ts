@@ -21,7 +21,12 @@ export interface EndpointAllowance {
 
 export interface EndpointGate {
   allowance(nowMs: number): EndpointAllowance;
-  /** A send to `key` starts (takes a slot and a token); false when it must not. */
+  /**
+   * A send to `key` starts: it takes a slot and a token, and says whether both were free. The
+   * limits are soft by design: several claim loops read the allowance side by side, so a claim
+   * may overshoot by what the others took meanwhile; the overshoot is counted (tokens go into
+   * debt), so the endpoint is blocked until it is paid back.
+   */
   acquire(key: string, nowMs: number): boolean;
   release(key: string): void;
   inFlight(key: string): number;
@@ -71,14 +76,11 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
     acquire(key, nowMs) {
       const state = states.get(key) ?? { inFlight: 0, tokens: capacity, refilledAtMs: nowMs };
       refill(state, nowMs);
-      if (state.inFlight >= options.concurrency || state.tokens < 1) {
-        states.set(key, state);
-        return false;
-      }
+      const within = state.inFlight < options.concurrency && state.tokens >= 1;
       state.inFlight += 1;
       state.tokens -= 1;
       states.set(key, state);
-      return true;
+      return within;
     },
     release(key) {
       const state = states.get(key);

@@ -31,6 +31,8 @@ export interface DispatcherOptions {
   claimLeaseMs: number;
   /** Jobs claimed at most per claim. */
   batchSize: number;
+  /** Claim loops running side by side. */
+  claimLoops: number;
   /** Sends in flight at most in this process (all endpoints together). */
   maxInFlight: number;
   /** Sends in flight at most to one organization's webhook. */
@@ -57,9 +59,10 @@ type Attempt = Omit<AttemptResult, "job" | "next" | "startedAt" | "finishedAt">;
 
 const ERROR_BACKOFF_MS = 1000;
 const RECORD_CHUNK = 200;
+const RECORD_WRITERS = 3;
 
 /**
- * One claim loop and independent sends. Each claimed job is sent and recorded on its own: a
+ * Claim loops and independent sends. Each claimed job is sent and recorded on its own: a
  * job never waits for another job's send, so a receiver that hangs until the send timeout
  * holds only its own jobs. Webhook jobs are claimed within their endpoint's allowance
  * (concurrency and messages per second, see EndpointGate), so a hanging or slow endpoint fills
@@ -74,7 +77,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const now = options.now ?? Date.now;
   const gate = createEndpointGate({ concurrency: options.endpointConcurrency, ratePerSecond: options.endpointRatePerSecond });
   let running = false;
-  let loop: Promise<void> | undefined;
+  let loops: Promise<void>[] = [];
   let waiters: (() => void)[] = [];
   const inFlight = new Map<symbol, Promise<void>>();
 
@@ -105,33 +108,40 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     });
   }
 
-  // Group commit: results queue up while a write runs and go together into the next one.
+  // Group commit: results queue up while writes run and go together into the next one; a few
+  // writes run side by side (one transaction each) so the write path keeps up with the sends.
   let queued: { result: AttemptResult; done: () => void }[] = [];
-  let flushing = false;
+  let writing = 0;
 
   function record(result: AttemptResult): Promise<void> {
     return new Promise((done) => {
       queued.push({ result, done });
-      if (!flushing) void flush();
+      pump();
     });
   }
 
-  async function flush(): Promise<void> {
-    flushing = true;
-    while (queued.length > 0) {
+  function pump(): void {
+    while (queued.length > 0 && writing < RECORD_WRITERS) {
       const chunk = queued.slice(0, RECORD_CHUNK);
       queued = queued.slice(RECORD_CHUNK);
-      const results = chunk.map((entry) => entry.result);
-      try {
-        const { applied, disabledWebhooks } = await recordAttempts(db, results, options.webhookHealth);
-        report(results, applied, disabledWebhooks);
-      } catch (error) {
-        // Not written: the claims' leases run out and the jobs are sent again (at least once).
-        logger.error({ err: error, results: results.length }, "recording attempts failed; the jobs will be retried after their lease");
-      }
-      for (const entry of chunk) entry.done();
+      writing += 1;
+      void write(chunk).finally(() => {
+        writing -= 1;
+        pump();
+      });
     }
-    flushing = false;
+  }
+
+  async function write(chunk: { result: AttemptResult; done: () => void }[]): Promise<void> {
+    const results = chunk.map((entry) => entry.result);
+    try {
+      const { applied, disabledWebhooks } = await recordAttempts(db, results, options.webhookHealth);
+      report(results, applied, disabledWebhooks);
+    } catch (error) {
+      // Not written: the claims' leases run out and the jobs are sent again (at least once).
+      logger.error({ err: error, results: results.length }, "recording attempts failed; the jobs will be retried after their lease");
+    }
+    for (const entry of chunk) entry.done();
   }
 
   function report(results: AttemptResult[], applied: AppliedResult[], disabledWebhooks: DisabledWebhook[]): void {
@@ -244,9 +254,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   function launch(job: ClaimedJob, webhooks: Map<string, WebhookTarget>, pushes: Map<string, StoredPushSubscription[]>): void {
     const endpoint = endpointOf(job);
-    // The allowance was read just before this claim and only this loop acquires, so this holds;
-    // should it not, the job is sent anyway (it is claimed) and only the limit is exceeded once.
-    let holdsSlot = endpoint !== undefined && gate.acquire(endpoint, now());
+    // The job is claimed, so it is sent; a concurrent claim's overshoot is counted by the gate.
+    if (endpoint !== undefined) gate.acquire(endpoint, now());
+    let holdsSlot = endpoint !== undefined;
     // The endpoint's slot is for the send only: writing the result is the database's load, not
     // the receiver's, so the next send to that endpoint may start while this one is recorded.
     const releaseSlot = () => {
@@ -312,13 +322,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     start() {
       if (running) return;
       running = true;
-      loop = claimLoop();
+      // Several claim loops, so one claim's round trip does not pace the whole instance; they
+      // share the endpoint gate (its limits are soft by at most what a concurrent claim took).
+      loops = Array.from({ length: options.claimLoops }, () => claimLoop());
     },
     async stop() {
       running = false;
       wake();
-      await loop;
-      loop = undefined;
+      await Promise.all(loops);
+      loops = [];
       while (inFlight.size > 0) await Promise.all([...inFlight.values()]);
     },
     wake,

@@ -67,7 +67,9 @@ export async function loadRecipientChannels(
   ]);
   const withWebhook = new Set((webhookRows as { organization_id: string }[]).map((row) => row.organization_id));
   const withPush = new Set((pushRows as { user_id: string }[]).map((row) => row.user_id));
-  const [presentations, optedOut] = await Promise.all([loadPresentations(db, organizations), loadOptOuts(db, users)]);
+  // One after the other: `db` is often the ingest's transaction, a single connection.
+  const presentations = await loadPresentations(db, organizations);
+  const optedOut = await loadOptOuts(db, users);
   return {
     organizationHasWebhook: (organizationId) => withWebhook.has(organizationId),
     hasPushSubscription: (userId) => withPush.has(userId),
@@ -89,14 +91,12 @@ async function loadOptOuts(db: Db, userIds: readonly string[]): Promise<Set<stri
 /** Locale, time zone and scope names of these organizations (settings rows and scope_names). */
 async function loadPresentations(db: Db, organizationIds: readonly string[]): Promise<Map<string, OrganizationPresentation>> {
   if (organizationIds.length === 0) return new Map();
-  const [settings, scopes] = await Promise.all([
-    db("organization_settings").select("organization_id", "locale", "time_zone").whereIn("organization_id", organizationIds) as Promise<
-      { organization_id: string; locale: string; time_zone: string }[]
-    >,
-    db("scope_names").select("organization_id", "scope_id", "display_name").whereIn("organization_id", organizationIds) as Promise<
-      { organization_id: string; scope_id: string; display_name: string }[]
-    >,
-  ]);
+  const settings: { organization_id: string; locale: string; time_zone: string }[] = await db("organization_settings")
+    .select("organization_id", "locale", "time_zone")
+    .whereIn("organization_id", organizationIds);
+  const scopes: { organization_id: string; scope_id: string; display_name: string }[] = await db("scope_names")
+    .select("organization_id", "scope_id", "display_name")
+    .whereIn("organization_id", organizationIds);
   const names = new Map<string, Map<string, string>>();
   for (const row of scopes) {
     const byScope = names.get(row.organization_id) ?? new Map<string, string>();
@@ -464,7 +464,8 @@ async function recordWebhookHealth(
     byOrganization.set(result.job.organizationId, entry);
   }
   const disabled: DisabledWebhook[] = [];
-  for (const [organizationId, entry] of byOrganization) {
+  // In id order: concurrent writers lock the same rows in the same order and never deadlock.
+  for (const [organizationId, entry] of [...byOrganization].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (entry.delivered) {
       await trx("organization_webhooks")
         .where({ organization_id: organizationId })
