@@ -17,7 +17,9 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY shared ./shared
 COPY services ./services
-COPY scripts/start-service.sh ./scripts/
+COPY scripts/start-service.sh scripts/dev-vapid-keys.ts ./scripts/
+# The compose file's vapid volume: owned by node so the vapid-keys service can write it.
+RUN mkdir -p /vapid && chown node:node /vapid
 USER node
 # Overridden per service in docker-compose.yml.
 CMD ["bash", "scripts/start-service.sh", "query-api"]

@@ -22,4 +22,5 @@ if (!existsSync(file)) {
     { mode: 0o600 },
   );
 }
-process.stdout.write(readFileSync(file, "utf8"));
+// --no-print (docker compose): the keys stay in the file; stdout would put the private key in the logs.
+if (!process.argv.includes("--no-print")) process.stdout.write(readFileSync(file, "utf8"));

@@ -9,6 +9,13 @@ case "${1:-}" in
   counter | notifier | query-api | portal) ;;
   *) echo "usage: scripts/start-service.sh counter|notifier|query-api|portal" >&2; exit 2 ;;
 esac
+# Docker compose: development VAPID keys from the file the vapid-keys service wrote once (a
+# volume, so every restart keeps the same keys and browsers' subscriptions stay valid). Keys set
+# in the environment (production's secret store) win.
+if [ -n "${VAPID_ENV_FILE:-}" ] && [ -z "${NOTIFIER_VAPID_PUBLIC_KEY:-}" ] && [ -f "$VAPID_ENV_FILE" ]; then
+  # shellcheck disable=SC1090 # written by scripts/dev-vapid-keys.ts: export lines only
+  . "$VAPID_ENV_FILE"
+fi
 flags="$(node -p 'const f = require("./shared/src/runtime/node-flags.json"); [...f.common, ...(f[process.argv[1]] ?? [])].join(" ")' "$1")"
 # shellcheck disable=SC2086 # the flags are separate words
 exec node $flags "services/$1/src/main.ts"

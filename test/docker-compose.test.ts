@@ -52,7 +52,7 @@ describe("docker-compose.yml", () => {
       expect(service?.healthcheck?.test.join(" ")).toContain(`127.0.0.1:${port}/healthz`);
       expect(service?.depends_on?.migrate?.condition).toBe("service_completed_successfully");
       for (const [dependency, { condition }] of Object.entries(service?.depends_on ?? {})) {
-        if (dependency !== "migrate") expect(condition).toBe("service_healthy");
+        if (dependency !== "migrate" && dependency !== "vapid-keys") expect(condition).toBe("service_healthy");
       }
     },
   );
@@ -67,6 +67,16 @@ describe("docker-compose.yml", () => {
       expect(() => load?.(environment)).not.toThrow();
     },
   );
+
+  it("gives the notifier and the query API the same development VAPID keys, made once and kept in a volume", () => {
+    expect(services["vapid-keys"]?.command).toEqual(["node", "scripts/dev-vapid-keys.ts", "/vapid/vapid.env", "--no-print"]);
+    expect(existsSync(new URL("../scripts/dev-vapid-keys.ts", import.meta.url))).toBe(true);
+    for (const name of ["notifier", "query-api"]) {
+      expect(services[name]?.environment?.VAPID_ENV_FILE).toBe("/vapid/vapid.env");
+      expect(services[name]?.depends_on?.["vapid-keys"]?.condition).toBe("service_completed_successfully");
+    }
+    expect(readFileSync(new URL("../scripts/start-service.sh", import.meta.url), "utf8")).toContain('. "$VAPID_ENV_FILE"');
+  });
 
   it("would be caught leaving out a required variable", async () => {
     const { loadQueryApiConfig } = await import("@honorarium/query-api/config");

@@ -23,6 +23,10 @@ export const notifierEnvSchema = z
     NOTIFIER_DISPATCH_WORKERS: envVar.positiveInt(4),
     NOTIFIER_DISPATCH_BATCH_SIZE: envVar.positiveInt(50),
     NOTIFIER_POLL_INTERVAL_MS: envVar.positiveInt(1000),
+    NOTIFIER_ENDPOINT_CONCURRENCY: envVar.positiveInt(100),
+    NOTIFIER_ENDPOINT_RATE_PER_SECOND: envVar.positiveInt(5000),
+    NOTIFIER_WEBHOOK_DISABLE_AFTER_FAILURES: envVar.positiveInt(50),
+    NOTIFIER_WEBHOOK_DISABLE_AFTER_HOURS: envVar.positiveInt(72),
     NOTIFIER_REMINDER_INTERVAL_MS: envVar.positiveInt(60_000),
     NOTIFIER_REMINDER_AFTER_DAYS: envVar.positiveInt(10),
     NOTIFIER_REDIS_KEY_PREFIX: z.string().min(1).default("notifier:"),
@@ -63,6 +67,14 @@ export interface NotifierConfig {
   dispatchWorkers: number;
   dispatchBatchSize: number;
   pollIntervalMs: number;
+  /** Sends in flight at most to one organization's webhook (per instance). */
+  endpointConcurrency: number;
+  /** Sends started at most per second to one organization's webhook (per instance). */
+  endpointRatePerSecond: number;
+  /** A webhook is switched off after this many consecutive permanent failures... */
+  webhookDisableAfterFailures: number;
+  /** ...or after failing without a success for this long. */
+  webhookDisableAfterMs: number;
   reminderIntervalMs: number;
   reminderAfterDays: number;
   redisKeyPrefix: string;
@@ -90,6 +102,10 @@ export function configFromEnv(env: NotifierEnv): NotifierConfig {
     dispatchWorkers: env.NOTIFIER_DISPATCH_WORKERS,
     dispatchBatchSize: env.NOTIFIER_DISPATCH_BATCH_SIZE,
     pollIntervalMs: env.NOTIFIER_POLL_INTERVAL_MS,
+    endpointConcurrency: env.NOTIFIER_ENDPOINT_CONCURRENCY,
+    endpointRatePerSecond: env.NOTIFIER_ENDPOINT_RATE_PER_SECOND,
+    webhookDisableAfterFailures: env.NOTIFIER_WEBHOOK_DISABLE_AFTER_FAILURES,
+    webhookDisableAfterMs: env.NOTIFIER_WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000,
     reminderIntervalMs: env.NOTIFIER_REMINDER_INTERVAL_MS,
     reminderAfterDays: env.NOTIFIER_REMINDER_AFTER_DAYS,
     redisKeyPrefix: env.NOTIFIER_REDIS_KEY_PREFIX,

@@ -60,7 +60,13 @@ export function createNotifier(
     maxAttempts: config.maxAttempts,
     claimLeaseMs: config.claimLeaseMs,
     batchSize: config.dispatchBatchSize,
-    workers: config.dispatchWorkers,
+    claimLoops: config.dispatchWorkers,
+    // Workers used to each hold one batch; now every claimed job is sent on its own, so the
+    // same product bounds the sends in flight.
+    maxInFlight: config.dispatchWorkers * config.dispatchBatchSize,
+    endpointConcurrency: config.endpointConcurrency,
+    endpointRatePerSecond: config.endpointRatePerSecond,
+    webhookHealth: { maxConsecutiveFailures: config.webhookDisableAfterFailures, maxFailingMs: config.webhookDisableAfterMs },
     pollIntervalMs: config.pollIntervalMs,
     metrics,
     logger,

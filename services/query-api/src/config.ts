@@ -22,6 +22,15 @@ export const queryApiEnvSchema = z
     QUERY_API_WEBHOOK_ALLOW_HOSTS: envVar.hosts(),
     /** Share of the tax-free limit from which a mentor is "near" it. */
     QUERY_API_TAX_NEAR_RATIO: z.coerce.number().gt(0).lte(1).default(0.8),
+    /** How long a rotated-out webhook secret still signs (beside the new one). */
+    QUERY_API_WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 30)
+      .default(24),
+    /** The notifier's VAPID public key, served by push.vapidPublicKey (same name as the notifier's). */
+    NOTIFIER_VAPID_PUBLIC_KEY: z.string().min(1).optional(),
   })
   .refine((env) => env.AUTH_JWT_SECRET !== undefined || env.AUTH_JWKS_URL !== undefined, {
     message: "set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL",

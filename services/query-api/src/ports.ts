@@ -1,4 +1,4 @@
-import type { PeriodType, ThresholdTier } from "@honorarium/shared/domain";
+import type { NotificationPreference, PeriodType, ThresholdTier } from "@honorarium/shared/domain";
 import type { ActivityRow, TierRow } from "./domain/bufdir.ts";
 import type { Crossing, MonthCount, PeriodCounts } from "./domain/progress.ts";
 import type { PaymentStatus, TargetPaymentStatus } from "./domain/payment-lifecycle.ts";
@@ -258,9 +258,49 @@ export interface WebhookSettings {
   createdAt: string;
   updatedAt: string;
   updatedBy: string | null;
+  /** Why and when the notifier switched it off (null: on, or switched off by an admin). */
+  disabledReason: string | null;
+  disabledAt: string | null;
+  consecutiveFailures: number;
+  failingSince: string | null;
+  /** Until when the previous secret signs (or signed) beside the current one (null: never rotated with overlap). */
+  previousSecretValidUntil: string | null;
+}
+
+export interface IPreferencesRepository {
+  /** The choices the user made (no row: on). */
+  list(organizationId: string, userId: string): Promise<NotificationPreference[]>;
+  /** Upserts the named choices; returns every stored choice of the user. */
+  set(organizationId: string, userId: string, preferences: readonly NotificationPreference[]): Promise<NotificationPreference[]>;
+}
+
+export type WebhookDeliveryStatus = "pending" | "delivered" | "failed" | "skipped";
+
+export interface WebhookAttempt {
+  id: string;
+  deliveryId: string;
+  eventId: string;
+  attemptNumber: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  outcome: "delivered" | "retryable_error" | "permanent_error";
+  httpStatus: number | null;
+  /** Secret-free: a status, an error code or the SSRF guard's reason. */
+  error: string | null;
+  retryInMs: number | null;
 }
 
 export interface IWebhooksRepository {
+  /** Sets the organization's webhook deliveries created in [since, until) pending again; returns how many. */
+  replay(input: { organizationId: string; since: Date; until: Date; status: WebhookDeliveryStatus | undefined }): Promise<number>;
+  /** Newest first; `beforeId` pages on. */
+  attempts(input: {
+    organizationId: string;
+    deliveryId: string | undefined;
+    beforeId: string | undefined;
+    limit: number;
+  }): Promise<{ items: WebhookAttempt[]; nextCursor: string | null }>;
   get(organizationId: string): Promise<WebhookSettings | undefined>;
   /** Sets the URL; stores `newSecret` when given (first set or rotation), else keeps the stored one. */
   set(input: {
@@ -270,6 +310,15 @@ export interface IWebhooksRepository {
     actorId: string;
   }): Promise<{ settings: WebhookSettings; created: boolean }>;
   disable(organizationId: string, actorId: string): Promise<WebhookSettings | undefined>;
+  /** Switches it on again and forgets the failing streak (after an automatic disable too). */
+  enable(organizationId: string, actorId: string): Promise<WebhookSettings | undefined>;
+  /** New secret; the current one keeps signing until `previousValidUntil`. undefined: no webhook. */
+  rotateSecret(input: {
+    organizationId: string;
+    newSecret: string;
+    previousValidUntil: Date;
+    actorId: string;
+  }): Promise<WebhookSettings | undefined>;
   hasSecret(organizationId: string): Promise<boolean>;
 }
 
@@ -400,6 +449,7 @@ export interface Repositories {
   notifications: INotificationsRepository;
   pushSubscriptions: IPushSubscriptionsRepository;
   webhooks: IWebhooksRepository;
+  preferences: IPreferencesRepository;
   deliveries: IDeliveriesRepository;
   payouts: IPayoutsRepository;
 }

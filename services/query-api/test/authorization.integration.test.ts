@@ -340,6 +340,19 @@ const CASES: Case[] = [
     call: (c, t) => c.webhooks.disable.mutate({ organizationId: where(t).organizationId }),
   },
   {
+    procedure: "webhooks.replay",
+    targets: ORGS,
+    allowed: admins,
+    call: (c, t) =>
+      c.webhooks.replay.mutate({ organizationId: where(t).organizationId, since: "2026-01-01T00:00:00Z", until: "2026-01-31T00:00:00Z" }),
+  },
+  {
+    procedure: "webhooks.attempts",
+    targets: ORGS,
+    allowed: admins,
+    call: (c, t) => c.webhooks.attempts.query({ organizationId: where(t).organizationId }),
+  },
+  {
     procedure: "deliveries.list",
     targets: ORGS,
     allowed: staffInOrg,

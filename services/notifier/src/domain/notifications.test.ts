@@ -6,14 +6,23 @@ import {
   planThresholdNotifications,
   reminderEventId,
   reminderIsDue,
+  type OrganizationPresentation,
   type RecipientChannels,
 } from "./notifications.ts";
 
 const BASE = "https://portal.example";
-const channels = (webhookOrgs: string[], pushUsers: string[]): RecipientChannels => ({
+const NORTH = {
+  locale: "nb",
+  timeZone: "Europe/Oslo",
+  scopeName: (id) => (id === null ? null : "Region Nord"),
+} satisfies OrganizationPresentation;
+const channels = (webhookOrgs: string[], pushUsers: string[], presentation: OrganizationPresentation = NORTH): RecipientChannels => ({
   organizationHasWebhook: (id) => webhookOrgs.includes(id),
   hasPushSubscription: (id) => pushUsers.includes(id),
+  presentation: () => presentation,
+  wants: (userId, channel) => !optOuts.includes(`${userId}/${channel}`),
 });
+let optOuts: string[] = [];
 const event = EXAMPLE_THRESHOLD_CROSSED;
 
 describe("decoding threshold-crossed messages", () => {
@@ -31,6 +40,29 @@ describe("decoding threshold-crossed messages", () => {
 });
 
 describe("planning a crossing's notifications", () => {
+  it("follows each person's channel preferences; the organization's webhook has none", () => {
+    optOuts = [`${event.coordinatorId}/web_push`, `${event.peerMentorId}/in_app`];
+    try {
+      const plan = planThresholdNotifications(
+        event,
+        channels([event.organizationId], [event.coordinatorId, event.peerMentorId]),
+        BASE,
+        null,
+      );
+      expect(plan.jobs.map((job) => `${job.recipientRole}:${job.channel}`)).toEqual([
+        "coordinator:webhook",
+        "coordinator:in_app",
+        "peer_mentor:web_push",
+      ]);
+      optOuts = [`${event.coordinatorId}/in_app`];
+      // In-app off and no other channel: nothing reaches the coordinator, so nothing is written back.
+      const silent = planThresholdNotifications({ ...event, notifyMentor: false }, channels([], []), BASE, null);
+      expect(silent).toEqual({ jobs: [], coordinatorNotifiedOnIngest: false });
+    } finally {
+      optOuts = [];
+    }
+  });
+
   it("reaches the coordinator on webhook, web push and in-app, and the mentor on web push and in-app", () => {
     const plan = planThresholdNotifications(event, channels([event.organizationId], [event.coordinatorId, event.peerMentorId]), BASE, null);
     expect(plan.jobs.map((job) => `${job.recipientRole}:${job.channel}`)).toEqual([
@@ -49,10 +81,18 @@ describe("planning a crossing's notifications", () => {
     expect(plan.coordinatorNotifiedOnIngest).toBe(true);
   });
 
-  it("names the peer mentor, tier, count, amount and links to the mentor's count screen", () => {
+  it("names the tier, count, amount and scope in the organization's language, never an id, and links to the mentor's count screen", () => {
     const [job] = planThresholdNotifications(event, channels([event.organizationId], []), BASE, null).jobs;
     expect(job?.content.deepLink).toBe(`${BASE}/mentors/${event.peerMentorId}/counts?highlight=${event.recordId}`);
-    expect(job?.content.body).toContain(event.peerMentorId);
+    expect(job?.content.title).toBe("Honorargrense nådd");
+    expect(job?.content.body).toBe(
+      "En likeperson i Region Nord har nådd Kontorhonorar etter 3 oppdrag (500,00\u00a0kr). Åpne for å se hvem og behandle utbetalingen.",
+    );
+    expect(`${job?.content.title} ${job?.content.body}`).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+    const english = planThresholdNotifications(event, channels([], [], { ...NORTH, locale: "en" }), BASE, null).jobs[0];
+    expect(english?.content.body).toBe(
+      "A peer mentor in Region Nord reached Kontorhonorar at 3 assignments (NOK\u00a0500.00). Open to see who and process the payment.",
+    );
     expect(job?.content.data).toMatchObject({
       peerMentorId: event.peerMentorId,
       tierName: "Kontorhonorar",

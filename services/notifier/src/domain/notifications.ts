@@ -1,5 +1,7 @@
 import type { DeadLetterErrorCode, ThresholdCrossed } from "@honorarium/shared/contracts";
 import { thresholdCrossedSchema, uuidV5 } from "@honorarium/shared/contracts";
+import type { PreferenceCategory, PreferenceChannel } from "@honorarium/shared/domain";
+import { DEFAULT_LOCALE, type Locale, reminderText, thresholdText } from "./messages.ts";
 
 export const CHANNELS = ["webhook", "web_push", "in_app"] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -33,7 +35,25 @@ export interface RecipientChannels {
   organizationHasWebhook(organizationId: string): boolean;
   /** The user has at least one Web Push subscription (always false while Web Push is disabled). */
   hasPushSubscription(userId: string): boolean;
+  /** The user's preference for this channel and category (on unless they turned it off). */
+  wants(userId: string, channel: PreferenceChannel, category: PreferenceCategory): boolean;
+  /** How the organization's people read text: its locale, time zone and scope display names. */
+  presentation(organizationId: string): OrganizationPresentation;
 }
+
+export interface OrganizationPresentation {
+  locale: Locale;
+  timeZone: string;
+  /** The scope's display name (organization-supplied, a place or unit, never a person); null: none set. */
+  scopeName(scopeId: string | null): string | null;
+}
+
+/** An organization with no settings row: Norwegian Bokmål, Oslo time, no scope names. */
+export const DEFAULT_PRESENTATION: OrganizationPresentation = {
+  locale: DEFAULT_LOCALE,
+  timeZone: "Europe/Oslo",
+  scopeName: () => null,
+};
 
 export type DecodedMessage = { valid: true; event: ThresholdCrossed } | { valid: false; code: DeadLetterErrorCode; reason: string };
 
@@ -61,13 +81,25 @@ export function assignmentLink(deepLinkBaseUrl: string, assignmentId: string): s
   return `${deepLinkBaseUrl}/assignments/${encodeURIComponent(assignmentId)}`;
 }
 
-function thresholdContent(event: ThresholdCrossed, role: RecipientRole, deepLinkBaseUrl: string): NotificationContent {
-  // Ids, not names: the portal resolves names behind the deep link (DESIGN.md "Security and privacy").
-  const reached = `${event.tierName} at ${event.thresholdCount} assignments (${event.honorariumAmount} ${event.currency})`;
+function thresholdContent(
+  event: ThresholdCrossed,
+  role: RecipientRole,
+  deepLinkBaseUrl: string,
+  presentation: OrganizationPresentation,
+): NotificationContent {
+  // Human text names the tier, the amount and the scope, never the mentor: no name reaches this
+  // system and an id identifies nobody to a person. The deep link opens the mentor's screen.
+  const text = thresholdText(presentation.locale, role, {
+    tierName: event.tierName,
+    thresholdCount: event.thresholdCount,
+    honorariumAmount: event.honorariumAmount,
+    currency: event.currency,
+    scopeName: presentation.scopeName(event.scopeId),
+  });
   return {
     type: "honorarium.threshold_crossed",
-    title: role === "coordinator" ? "Honorarium threshold reached" : "You reached an honorarium threshold",
-    body: role === "coordinator" ? `Peer mentor ${event.peerMentorId} reached ${reached}.` : `You reached ${reached}.`,
+    title: text.title,
+    body: text.body,
     deepLink: mentorCountsLink(deepLinkBaseUrl, event.peerMentorId, event.recordId),
     data: {
       eventId: event.eventId,
@@ -119,18 +151,25 @@ export function planThresholdNotifications(
       recipientId,
       recipientRole,
       channel,
-      content: thresholdContent(event, recipientRole, deepLinkBaseUrl),
+      content: thresholdContent(event, recipientRole, deepLinkBaseUrl, channels.presentation(event.organizationId)),
       sourceRecordedAt,
     });
+  const wants = (userId: string, channel: PreferenceChannel) => channels.wants(userId, channel, "threshold_crossed");
+  // The webhook is the organization's integration, not a person's channel: no preference applies.
   if (channels.organizationHasWebhook(event.organizationId)) add(event.coordinatorId, "coordinator", "webhook");
-  if (channels.hasPushSubscription(event.coordinatorId)) add(event.coordinatorId, "coordinator", "web_push");
-  const coordinatorNotifiedOnIngest = jobs.length === 0;
-  add(event.coordinatorId, "coordinator", "in_app");
-  if (event.notifyMentor && event.peerMentorId !== event.coordinatorId) {
-    if (channels.hasPushSubscription(event.peerMentorId)) add(event.peerMentorId, "peer_mentor", "web_push");
-    add(event.peerMentorId, "peer_mentor", "in_app");
+  if (channels.hasPushSubscription(event.coordinatorId) && wants(event.coordinatorId, "web_push")) {
+    add(event.coordinatorId, "coordinator", "web_push");
   }
-  return { jobs, coordinatorNotifiedOnIngest };
+  const noAlertingChannel = jobs.length === 0;
+  const inApp = wants(event.coordinatorId, "in_app");
+  if (inApp) add(event.coordinatorId, "coordinator", "in_app");
+  if (event.notifyMentor && event.peerMentorId !== event.coordinatorId) {
+    if (channels.hasPushSubscription(event.peerMentorId) && wants(event.peerMentorId, "web_push")) {
+      add(event.peerMentorId, "peer_mentor", "web_push");
+    }
+    if (wants(event.peerMentorId, "in_app")) add(event.peerMentorId, "peer_mentor", "in_app");
+  }
+  return { jobs, coordinatorNotifiedOnIngest: noAlertingChannel && inApp };
 }
 
 // A fixed namespace for reminder job keys. Never change it: it is what makes a second
@@ -157,10 +196,12 @@ export function planDeliveryReminder(
   channels: RecipientChannels,
   deepLinkBaseUrl: string,
 ): PlannedJob[] {
+  const presentation = channels.presentation(delivery.organizationId);
+  const text = reminderText(presentation.locale, delivery.deliveredAt, presentation.timeZone);
   const content: NotificationContent = {
     type: "assignment.delivery_reminder",
-    title: "An assignment is waiting for you",
-    body: `An assignment delivered on ${delivery.deliveredAt.toISOString().slice(0, 10)} has not been opened yet.`,
+    title: text.title,
+    body: text.body,
     deepLink: assignmentLink(deepLinkBaseUrl, delivery.assignmentId),
     data: {
       deliveryId: delivery.id,
@@ -172,7 +213,10 @@ export function planDeliveryReminder(
     },
   };
   const eventId = reminderEventId(delivery.id, reminderNumber);
-  const channelsFor: Channel[] = channels.hasPushSubscription(delivery.peerMentorId) ? ["web_push", "in_app"] : ["in_app"];
+  const mentor = delivery.peerMentorId;
+  const channelsFor: Channel[] = [];
+  if (channels.hasPushSubscription(mentor) && channels.wants(mentor, "web_push", "delivery_reminder")) channelsFor.push("web_push");
+  if (channels.wants(mentor, "in_app", "delivery_reminder")) channelsFor.push("in_app");
   return channelsFor.map((channel) => ({
     eventId,
     kind: "delivery_reminder",
@@ -208,6 +252,12 @@ export function reminderIsDue(
   if (delivery.expiresAt !== null && delivery.expiresAt <= now) return false;
   return delivery.deliveredAt <= cutoff && (delivery.reminderSentAt === null || delivery.reminderSentAt <= cutoff);
 }
+
+/**
+ * Delivery states that can still expire (spec 004: "expired from any non-confirmed state"); the
+ * expiry pass moves those past expires_at.
+ */
+export const EXPIRABLE_STATUSES = ["pending", "delivered", "opened"] as const;
 
 /** The body a webhook receives: Standard Webhooks' recommended {type, timestamp, data} envelope. */
 export function webhookBody(content: NotificationContent, createdAt: Date): string {

@@ -22,3 +22,20 @@ describe("Standard Webhooks signatures", () => {
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString("base64")}`).verify(body, { ...headers })).toThrow();
   });
 });
+
+describe("signatures during a rotation's overlap window", () => {
+  const previous = `whsec_${Buffer.alloc(32, 7).toString("base64")}`;
+
+  it("list one signature per secret, each verifying with the reference implementation", () => {
+    const body = JSON.stringify({ type: "honorarium.threshold_crossed", data: { recordId: "r" } });
+    const headers = signWebhook([secret, previous], "msg_4", Math.floor(Date.now() / 1000), body);
+    expect(headers["webhook-signature"].split(" ")).toHaveLength(2);
+    expect(new Webhook(secret).verify(body, { ...headers })).toEqual(JSON.parse(body));
+    expect(new Webhook(previous).verify(body, { ...headers })).toEqual(JSON.parse(body));
+    expect(() => new Webhook(`whsec_${Buffer.alloc(32, 3).toString("base64")}`).verify(body, { ...headers })).toThrow();
+  });
+
+  it("refuse to sign with no secret", () => {
+    expect(() => signWebhook([], "msg_5", 0, "{}")).toThrow(RangeError);
+  });
+});

@@ -1,9 +1,9 @@
 import type { Knex } from "@honorarium/shared/db";
 import type { Logger } from "@honorarium/shared";
 import type { LeaderLock } from "../adapters/redis/leader-lock.ts";
-import { countReminder, lockDueDeliveries } from "../adapters/postgres/reminder-store.ts";
+import { countReminder, expireDeliveries, lockDueDeliveries } from "../adapters/postgres/reminder-store.ts";
 import { insertJobs, loadRecipientChannels } from "../adapters/postgres/notification-store.ts";
-import { type PlannedJob, planDeliveryReminder, reminderCutoff, reminderIsDue } from "../domain/notifications.ts";
+import { EXPIRABLE_STATUSES, type PlannedJob, planDeliveryReminder, reminderCutoff, reminderIsDue } from "../domain/notifications.ts";
 import type { NotifierMetrics } from "../metrics.ts";
 
 export interface ReminderOptions {
@@ -29,13 +29,14 @@ export async function runReminderPass(options: ReminderOptions, now: Date = new 
   let total = 0;
   for (;;) {
     const created = await options.db.transaction(async (trx) => {
-      const due = (await lockDueDeliveries(trx, reminderCutoff(now, options.afterDays), limit)).filter((row) =>
+      const due = (await lockDueDeliveries(trx, reminderCutoff(now, options.afterDays), limit, now)).filter((row) =>
         reminderIsDue(row, now, options.afterDays),
       );
       if (due.length === 0) return { rows: 0, reminders: 0 };
       const channels = await loadRecipientChannels(
         trx,
-        [],
+        // The organizations' locales and time zones for the reminder text.
+        due.map((row) => row.organizationId),
         due.map((row) => row.peerMentorId),
         options.webPushEnabled,
       );
@@ -56,6 +57,23 @@ export async function runReminderPass(options: ReminderOptions, now: Date = new 
     options.metrics.remindersCreated.inc(total);
     options.logger.info({ reminders: total }, "delivery reminders created");
   }
+  return total;
+}
+
+/**
+ * One expiry pass (spec 004): every delivery past expires_at and not read-confirmed becomes
+ * `expired`, once (database-guarded), and its pending reminders are skipped. Runs before the
+ * reminder pass of the same tick, so an expired delivery gets no new reminder either.
+ */
+export async function runExpiryPass(options: ReminderOptions, now: Date = new Date()): Promise<number> {
+  const limit = options.batchLimit ?? DEFAULT_BATCH_LIMIT;
+  let total = 0;
+  for (;;) {
+    const expired = await options.db.transaction((trx) => expireDeliveries(trx, now, EXPIRABLE_STATUSES, limit));
+    total += expired.length;
+    if (expired.length < limit) break;
+  }
+  if (total > 0) options.logger.info({ expired: total }, "deliveries expired");
   return total;
 }
 
@@ -84,7 +102,10 @@ export function createReminderScheduler(options: ReminderOptions & { lock: Leade
       role = "no_lock";
     }
     options.metrics.reminderPasses.inc({ role });
-    if (role !== "follower") await runReminderPass(options);
+    if (role !== "follower") {
+      await runExpiryPass(options);
+      await runReminderPass(options);
+    }
     return role;
   }
 

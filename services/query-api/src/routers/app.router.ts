@@ -8,6 +8,7 @@ import { notificationsRouter } from "./notifications/notifications.router.ts";
 import { organizationsRouter } from "./organizations/organizations.router.ts";
 import { paymentsRouter } from "./payments/payments.router.ts";
 import { payoutsRouter } from "./payouts/payouts.router.ts";
+import { preferencesRouter } from "./preferences/preferences.router.ts";
 import { pushRouter } from "./push/push.router.ts";
 import { recordsRouter } from "./records/records.router.ts";
 import { statementsRouter } from "./statements/statements.router.ts";
@@ -23,6 +24,7 @@ export const appRouter = router({
   bufdir: bufdirRouter,
   notifications: notificationsRouter,
   push: pushRouter,
+  preferences: preferencesRouter,
   webhooks: webhooksRouter,
   deliveries: deliveriesRouter,
   organizations: organizationsRouter,

@@ -10,6 +10,10 @@ import type { ApiMetrics } from "./metrics.ts";
 export interface ApiSettings {
   taxNearRatio: number;
   webhookAllowHosts: readonly string[];
+  /** A rotated-out webhook secret keeps signing this long beside the new one. */
+  webhookSecretOverlapMs: number;
+  /** undefined: Web Push is not configured (push.vapidPublicKey answers null). */
+  vapidPublicKey: string | undefined;
 }
 
 /** Everything a handler may use; built once per server. */

@@ -86,7 +86,12 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
     }),
     feed,
     metrics,
-    settings: { taxNearRatio: config.QUERY_API_TAX_NEAR_RATIO, webhookAllowHosts: config.QUERY_API_WEBHOOK_ALLOW_HOSTS },
+    settings: {
+      taxNearRatio: config.QUERY_API_TAX_NEAR_RATIO,
+      webhookAllowHosts: config.QUERY_API_WEBHOOK_ALLOW_HOSTS,
+      webhookSecretOverlapMs: config.QUERY_API_WEBHOOK_SECRET_OVERLAP_HOURS * 3_600_000,
+      vapidPublicKey: config.NOTIFIER_VAPID_PUBLIC_KEY,
+    },
     logger,
     now,
   };

@@ -12,6 +12,10 @@ import * as writePathIndexes from "./022_write_path_indexes.ts";
 import * as attemptRetryDelay from "./023_attempt_retry_delay.ts";
 import * as statementsAndPayouts from "./024_statements_and_payouts.ts";
 import * as organizationSettingsApi from "./025_organization_settings_api.ts";
+import * as webhookHealthAndRotation from "./030_webhook_health_and_rotation.ts";
+import * as webhookReplay from "./031_webhook_replay.ts";
+import * as deliveryExpiry from "./032_delivery_expiry.ts";
+import * as notificationPreferences from "./033_notification_preferences.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -33,4 +37,8 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["023_attempt_retry_delay", attemptRetryDelay],
   ["024_statements_and_payouts", statementsAndPayouts],
   ["025_organization_settings_api", organizationSettingsApi],
+  ["030_webhook_health_and_rotation", webhookHealthAndRotation],
+  ["031_webhook_replay", webhookReplay],
+  ["032_delivery_expiry", deliveryExpiry],
+  ["033_notification_preferences", notificationPreferences],
 ];

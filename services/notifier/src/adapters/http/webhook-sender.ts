@@ -19,7 +19,7 @@ export async function sendWebhook(http: GuardedHttp, target: WebhookTarget, job:
   const headers = {
     "content-type": "application/json",
     "user-agent": "honorarium-notifier/1",
-    ...signWebhook(target.secret, job.id, Math.floor(now.getTime() / 1000), body),
+    ...signWebhook(target.secrets, job.id, Math.floor(now.getTime() / 1000), body),
   };
   try {
     const status = await http.post(target.url, headers, body);

@@ -17,7 +17,7 @@ export interface DueDeliveryRow {
  * Deliveries whose reminder is due (spec 004), locked for this transaction. SKIP LOCKED: a
  * second scheduler running at the same moment takes other rows or none.
  */
-export async function lockDueDeliveries(trx: Knex.Transaction, cutoff: Date, limit: number): Promise<DueDeliveryRow[]> {
+export async function lockDueDeliveries(trx: Knex.Transaction, cutoff: Date, limit: number, now: Date): Promise<DueDeliveryRow[]> {
   const rows: {
     id: string;
     assignment_id: string;
@@ -46,7 +46,8 @@ export async function lockDueDeliveries(trx: Knex.Transaction, cutoff: Date, lim
     .whereNull("opened_at")
     .andWhere("delivered_at", "<=", cutoff)
     .andWhere((query) => query.whereNull("reminder_sent_at").orWhere("reminder_sent_at", "<=", cutoff))
-    .andWhere((query) => query.whereNull("expires_at").orWhere("expires_at", ">", trx.fn.now()))
+    // The pass's clock, not the database's: tests and replays run the pass at a chosen instant.
+    .andWhere((query) => query.whereNull("expires_at").orWhere("expires_at", ">", now))
     .orderBy("delivered_at")
     .limit(limit)
     .forUpdate()
@@ -63,6 +64,38 @@ export async function lockDueDeliveries(trx: Knex.Transaction, cutoff: Date, lim
     reminderCount: row.reminder_count,
     expiresAt: row.expires_at,
   }));
+}
+
+/**
+ * Spec 004 expiry, once per delivery: the status guard in the WHERE clause is what makes a second
+ * pass (or a concurrent one on another instance, which waits for the row lock and then re-checks)
+ * change nothing. The expired deliveries' pending reminder jobs are skipped in the same
+ * transaction, so no reminder for an expired assignment goes out after it.
+ */
+export async function expireDeliveries(trx: Knex.Transaction, now: Date, statuses: readonly string[], limit: number): Promise<string[]> {
+  const result: { rows: { id: string }[] } = await trx.raw(
+    `with due as (
+       select id from assignment_deliveries
+        where expires_at is not null and expires_at <= ? and delivery_status = any(?::text[])
+        order by expires_at
+        limit ?
+        for update skip locked
+     )
+     update assignment_deliveries d
+        set delivery_status = 'expired'
+       from due
+      where d.id = due.id and d.delivery_status = any(?::text[])
+     returning d.id`,
+    [now, [...statuses], limit, [...statuses]],
+  );
+  const ids = result.rows.map((row) => row.id);
+  if (ids.length > 0) {
+    await trx("notification_jobs")
+      .where({ kind: "delivery_reminder", status: "pending" })
+      .whereRaw("payload->'data'->>'deliveryId' = any(?::text[])", [ids])
+      .update({ status: "skipped", last_error: "the delivery expired" });
+  }
+  return ids;
 }
 
 /**

@@ -8,6 +8,7 @@ import { createPostgresNotificationsRepository, createPostgresPushSubscriptionsR
 import { createPostgresOrganizationSettingsRepository } from "./organization-settings-repository.ts";
 import { createPostgresOrganizationsRepository } from "./organizations-repository.ts";
 import { createPostgresPayoutsRepository } from "./payouts-repository.ts";
+import { createPostgresPreferencesRepository } from "./preferences-repository.ts";
 import { createPostgresRecordsRepository } from "./records-repository.ts";
 import { createPostgresWebhooksRepository } from "./webhooks-repository.ts";
 
@@ -22,6 +23,7 @@ export function createPostgresRepositories(db: Knex): Repositories {
     notifications: createPostgresNotificationsRepository(db),
     pushSubscriptions: createPostgresPushSubscriptionsRepository(db),
     webhooks: createPostgresWebhooksRepository(db),
+    preferences: createPostgresPreferencesRepository(db),
     deliveries: createPostgresDeliveriesRepository(db),
     payouts: createPostgresPayoutsRepository(db),
   };
