@@ -22,7 +22,7 @@ export COUNTER_HTTP_PORT="${COUNTER_HTTP_PORT:-9464}"
 export NOTIFIER_HTTP_PORT="${NOTIFIER_HTTP_PORT:-9465}"
 export DEMO_WEBHOOK_PORT="${DEMO_WEBHOOK_PORT:-9470}"
 # The demo's webhook receiver listens on loopback, which the notifier refuses unless allowed.
-export NOTIFIER_WEBHOOK_ALLOW_HOSTS="${NOTIFIER_WEBHOOK_ALLOW_HOSTS:-127.0.0.1}"
+export NOTIFIER_WEBHOOK_ALLOW_HOSTS="${NOTIFIER_WEBHOOK_ALLOW_HOSTS:-127.0.0.1:$DEMO_WEBHOOK_PORT}"
 export LOG_LEVEL="${LOG_LEVEL:-info}"
 # Web Push works out of the box: VAPID keys made on the first start, kept in .run/vapid.env (unless set).
 if [ -z "${NOTIFIER_VAPID_PUBLIC_KEY:-}" ]; then eval "$(node scripts/dev-vapid-keys.ts "$RUN_DIR/vapid.env")"; fi

@@ -90,7 +90,7 @@ export function serviceSpecs(env: PipelineEnv): ServiceSpec[] {
       env: {
         ...common,
         NOTIFIER_HTTP_PORT: String(env.ports.notifier),
-        NOTIFIER_WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
+        NOTIFIER_WEBHOOK_ALLOW_HOSTS: "127.0.0.1:*",
         NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: "6000",
         ...env.extra?.notifier,
       },

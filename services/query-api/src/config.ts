@@ -19,7 +19,7 @@ export const queryApiEnvSchema = z
     /** Prefix of every Redis key this service writes (cache, versions, rate limits). */
     QUERY_API_REDIS_PREFIX: z.string().min(1).default("query-api"),
     /** Hosts a webhook URL may name over plain http or on a private address (tests: 127.0.0.1). */
-    QUERY_API_WEBHOOK_ALLOW_HOSTS: envVar.hosts(),
+    QUERY_API_WEBHOOK_ALLOW_HOSTS: envVar.hostPorts(),
     /** Share of the tax-free limit from which a mentor is "near" it. */
     QUERY_API_TAX_NEAR_RATIO: z.coerce.number().gt(0).lte(1).default(0.8),
   })

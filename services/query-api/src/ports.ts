@@ -248,7 +248,8 @@ export interface INotificationsRepository {
 }
 
 export interface IPushSubscriptionsRepository {
-  upsert(input: { organizationId: string; userId: string; endpoint: string; p256dh: string; auth: string }): Promise<{ id: string }>;
+  /** null: the endpoint is subscribed by another user (it is left alone). */
+  upsert(input: { organizationId: string; userId: string; endpoint: string; p256dh: string; auth: string }): Promise<{ id: string } | null>;
   remove(input: { userId: string; endpoint: string }): Promise<number>;
 }
 

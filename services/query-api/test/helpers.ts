@@ -80,7 +80,7 @@ export async function startApi(options: {
     // Its own live-update channel and stream: concurrent runs share one Redis.
     LIVE_UPDATES_PREFIX: `${uniqueName("qa-live")}:`,
     QUERY_API_RATE_LIMIT_PER_MINUTE: "100000",
-    QUERY_API_WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
+    QUERY_API_WEBHOOK_ALLOW_HOSTS: "127.0.0.1:*",
     LOG_LEVEL: "silent",
     ...options.env,
   });

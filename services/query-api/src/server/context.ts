@@ -1,3 +1,4 @@
+import type { AllowedHostPort } from "@honorarium/shared/domain";
 import type { Logger } from "pino";
 import type { CountsChangedFeed } from "../adapters/redis/counts-changed-feed.ts";
 import type { RateLimiter } from "../adapters/redis/rate-limiter.ts";
@@ -9,7 +10,8 @@ import type { ApiMetrics } from "./metrics.ts";
 /** Settings the handlers read (from config.ts). */
 export interface ApiSettings {
   taxNearRatio: number;
-  webhookAllowHosts: readonly string[];
+  /** host:port targets allowed over http and on private addresses. */
+  webhookAllowHosts: readonly AllowedHostPort[];
 }
 
 /** Everything a handler may use; built once per server. */
