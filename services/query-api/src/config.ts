@@ -10,6 +10,12 @@ export const queryApiEnvSchema = z
     AUTH_JWKS_URL: z.url().optional(),
     AUTH_ISSUER: z.string().min(1).default("honorarium-tracker-auth"),
     AUTH_AUDIENCE: z.string().min(1).default("honorarium-tracker-api"),
+    /** Longest token lifetime accepted (exp - iat, or exp - now without iat): 24 h. */
+    AUTH_MAX_TOKEN_LIFETIME_SECONDS: envVar.positiveInt(86_400),
+    /** How far iat may lie in the future (issuer and API clocks differ a little); exp and nbf stay exact. */
+    AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
+    /** Minimum time between JWKS fetches triggered by an unknown kid (key rotation). */
+    AUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(30),
     /** Comma-separated origins allowed by CORS; `*` allows any. */
     QUERY_API_CORS_ORIGINS: envVar.csv("http://localhost:3000"),
     QUERY_API_RATE_LIMIT_PER_MINUTE: envVar.positiveInt(600),

@@ -31,12 +31,20 @@ export interface Claims {
 
 export async function signToken(
   claims: Claims,
-  options: { expiresIn?: string | number; issuer?: string; audience?: string; secret?: string; notBefore?: string | number } = {},
+  options: {
+    expiresIn?: string | number;
+    issuer?: string;
+    audience?: string;
+    secret?: string;
+    notBefore?: string | number;
+    /** Seconds since the epoch; default now. */
+    issuedAt?: number;
+  } = {},
 ): Promise<string> {
   const jwt = new SignJWT({ ...(claims.org === undefined ? {} : { org: claims.org }), roles: claims.roles, scopes: claims.scopes ?? [] })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(claims.sub)
-    .setIssuedAt()
+    .setIssuedAt(options.issuedAt)
     .setIssuer(options.issuer ?? ISSUER)
     .setAudience(options.audience ?? AUDIENCE)
     .setExpirationTime(options.expiresIn ?? "1h");

@@ -138,10 +138,37 @@ describe("authentication", () => {
     ["no organization", () => signToken({ sub: randomUUID(), roles: ["coordinator"] }), "the token names no organization (org)"],
     ["sub not a uuid", () => signToken({ ...claims, sub: "alice" }), "the token lacks the claims sub (uuid), roles and org"],
     ["garbage", async () => "not.a.jwt", "the token is not valid"],
+    // Issue 14: a lifetime bound (AUTH_MAX_TOKEN_LIFETIME_SECONDS, 24 h) and a clock-skew bound on iat (60 s).
+    [
+      "valid until the year 275760",
+      () => signToken(claims, { expiresIn: 8_640_000_000_000 }),
+      "the token's exp claim is not accepted (lifetime over 86400 s)",
+    ],
+    [
+      "issued a day in the future",
+      () => signToken(claims, { issuedAt: Math.floor(Date.now() / 1000) + 86_400, expiresIn: Math.floor(Date.now() / 1000) + 90_000 }),
+      "the token's iat claim is not accepted (issued in the future)",
+    ],
   ])("401 for a token that is %s", async (_, make, message) => {
     const error = await errorOf(call(await make()));
     expect(error.data?.code).toBe("UNAUTHORIZED");
     expect(error.message).toBe(message);
+  });
+
+  it("without iat, the lifetime bound counts from now; a 25 h token is refused, a 23 h one and one issued 30 s ahead pass", async () => {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const noIat = (expiresAt: number) =>
+      new SignJWT({ org: ORG, roles: ["org_admin"] })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(randomUUID())
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setExpirationTime(expiresAt)
+        .sign(new TextEncoder().encode(JWT_SECRET));
+    expect((await errorOf(call(await noIat(nowSeconds + 25 * 3600)))).data?.code).toBe("UNAUTHORIZED");
+    expect(await outcome(call(await noIat(nowSeconds + 23 * 3600)))).toBe("OK");
+    expect(await outcome(call(await signToken(claims, { issuedAt: nowSeconds + 30, expiresIn: nowSeconds + 3600 })))).toBe("OK");
+    expect(await outcome(call(await signToken(claims, { expiresIn: "25h" })))).toBe("UNAUTHORIZED");
   });
 
   it("a token without exp is refused, and a remembered token stops working when it expires", async () => {
@@ -252,6 +279,59 @@ describe("JWKS (AUTH_JWKS_URL)", () => {
         .sign(privateKey);
       expect((await withJwks.client(token).configs.list.query({})).configs).toHaveLength(1);
       expect(await outcome(withJwks.client(admin).configs.list.query({}))).toBe("UNAUTHORIZED");
+    } finally {
+      await withJwks.stop();
+      await new Promise<void>((resolve) => jwks.close(() => resolve()));
+    }
+  });
+});
+
+describe("JWKS key rotation (issue 14)", () => {
+  it("picks up a new kid after rotation, refuses an unknown kid and the retired key, and bounds the lifetime", async () => {
+    const first = await generateKeyPair("ES256");
+    const second = await generateKeyPair("ES256");
+    const stranger = await generateKeyPair("ES256");
+    type Key = Parameters<typeof exportJWK>[0];
+    const jwkOf = async (key: Key, kid: string) => ({ ...(await exportJWK(key)), kid, alg: "ES256", use: "sig" });
+    let published = [await jwkOf(first.publicKey, "k1")];
+    let fetches = 0;
+    const jwks = createServer((_, res) => {
+      fetches += 1;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ keys: published }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", () => resolve()));
+    const address = jwks.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    const services = inject("testServices");
+    // Cooldown 0: an unknown kid refetches the set at once (the default 30 s would need a wait).
+    const withJwks = await startApi({
+      db: database,
+      redisUrl: services.redisUrl,
+      env: { AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`, AUTH_JWKS_COOLDOWN_SECONDS: "0" },
+    });
+    const sign = (key: Key, kid: string, expiresIn: string = "5m") =>
+      new SignJWT({ org: ORG, roles: ["org_admin"] })
+        .setProtectedHeader({ alg: "ES256", kid })
+        .setSubject(randomUUID())
+        .setIssuedAt()
+        .setIssuer("honorarium-tracker-auth")
+        .setAudience("honorarium-tracker-api")
+        .setExpirationTime(expiresIn)
+        .sign(key);
+    const list = async (token: string) => outcome(withJwks.client(token).configs.list.query({}));
+    try {
+      expect(await list(await sign(first.privateKey, "k1"))).toBe("OK");
+      expect(await list(await sign(stranger.privateKey, "k9"))).toBe("UNAUTHORIZED");
+      // A known kid signed by another key: the signature decides.
+      expect(await list(await sign(stranger.privateKey, "k1"))).toBe("UNAUTHORIZED");
+      expect(await list(await sign(first.privateKey, "k1", "48h"))).toBe("UNAUTHORIZED");
+      // Rotation: the issuer publishes k2 and retires k1.
+      published = [await jwkOf(second.publicKey, "k2")];
+      const before = fetches;
+      expect(await list(await sign(second.privateKey, "k2"))).toBe("OK");
+      expect(fetches).toBeGreaterThan(before);
+      expect(await list(await sign(first.privateKey, "k1"))).toBe("UNAUTHORIZED");
     } finally {
       await withJwks.stop();
       await new Promise<void>((resolve) => jwks.close(() => resolve()));

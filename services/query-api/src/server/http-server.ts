@@ -95,6 +95,9 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
     jwksUrl: config.AUTH_JWKS_URL,
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
+    maxLifetimeSeconds: config.AUTH_MAX_TOKEN_LIFETIME_SECONDS,
+    clockSkewSeconds: config.AUTH_CLOCK_SKEW_SECONDS,
+    jwksCooldownSeconds: config.AUTH_JWKS_COOLDOWN_SECONDS,
   });
   const createContext = createContextFactory(deps, verifyToken);
   const trpcHandler = createHTTPHandler({
