@@ -19,6 +19,8 @@ export const queryApiEnvSchema = z
     /** Comma-separated origins allowed by CORS; `*` allows any. */
     QUERY_API_CORS_ORIGINS: envVar.csv("http://localhost:3000"),
     QUERY_API_RATE_LIMIT_PER_MINUTE: envVar.positiveInt(600),
+    /** Calls without a valid token, per client address and minute (401s are cheap to ask for, not to answer). */
+    QUERY_API_ANONYMOUS_RATE_LIMIT_PER_MINUTE: envVar.positiveInt(120),
     QUERY_API_CACHE_TTL_SECONDS: envVar.positiveInt(30),
     /** false: every read goes to Postgres (the benchmark's uncached baseline). */
     QUERY_API_CACHE_ENABLED: envVar.bool(true),

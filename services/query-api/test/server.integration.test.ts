@@ -246,6 +246,43 @@ describe("rate limit", () => {
       expect(error.data?.httpStatus).toBe(429);
       expect(error.message).toBe("rate limit exceeded; retry in 40 s");
       expect(await outcome(limited.client({ sub: randomUUID(), org: ORG, roles: ["org_admin"] }).configs.list.query({}))).toBe("OK");
+      // Issue 14: the 429 carries Retry-After, also on a file download.
+      const token = await signToken(user);
+      const raw = await fetch(`${limited.url}/configs.list`, { headers: { authorization: `Bearer ${token}` } });
+      expect(raw.status).toBe(429);
+      expect(raw.headers.get("retry-after")).toBe("40");
+      const file = await fetch(
+        `${limited.url.replace(/\/trpc$/, "")}/files/bufdir.exportCsv?input=${encodeURIComponent('{"year":2026}')}`,
+        {
+          headers: { authorization: `Bearer ${token}` },
+        },
+      );
+      expect(file.status).toBe(429);
+      expect(file.headers.get("retry-after")).toBe("40");
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it("limits calls without a valid token per client address, with Retry-After (issue 14)", async () => {
+    const services = inject("testServices");
+    const limited = await startApi({
+      db: database,
+      redisUrl: services.redisUrl,
+      env: { QUERY_API_ANONYMOUS_RATE_LIMIT_PER_MINUTE: "3" },
+      now: () => new Date("2026-06-15T10:00:45Z"),
+    });
+    try {
+      const results: string[] = [];
+      for (let i = 0; i < 2; i++) results.push(await outcome(limited.client(null).configs.list.query({})));
+      results.push(await outcome(limited.client("not.a.jwt").configs.list.query({})));
+      results.push(await outcome(limited.client(null).configs.list.query({})));
+      expect(results).toEqual(["UNAUTHORIZED", "UNAUTHORIZED", "UNAUTHORIZED", "TOO_MANY_REQUESTS"]);
+      const raw = await fetch(`${limited.url}/configs.list`);
+      expect(raw.status).toBe(429);
+      expect(raw.headers.get("retry-after")).toBe("15");
+      // A caller with a valid token is not held back by the anonymous budget of the address.
+      expect(await outcome(limited.client({ sub: randomUUID(), org: ORG, roles: ["org_admin"] }).configs.list.query({}))).toBe("OK");
     } finally {
       await limited.stop();
     }

@@ -19,6 +19,8 @@ export interface ApiDependencies {
   repositories: Repositories;
   cache: ReadCache;
   rateLimiter: RateLimiter;
+  /** Calls without a valid token, keyed by client address. */
+  anonymousRateLimiter: RateLimiter;
   feed: CountsChangedFeed;
   metrics: ApiMetrics;
   settings: ApiSettings;
@@ -30,10 +32,12 @@ export interface ApiDependencies {
 export interface RequestCredentials {
   authorization: string | null | undefined;
   connectionParams: Record<string, unknown> | null;
+  /** The peer's address (the socket's; no proxy header is trusted). */
+  clientAddress: string | undefined;
 }
 
 export function createContextFactory(deps: ApiDependencies, verifyToken: TokenVerifier) {
-  return async ({ authorization, connectionParams }: RequestCredentials) => {
+  return async ({ authorization, connectionParams, clientAddress }: RequestCredentials) => {
     // EventSource cannot send headers: subscriptions may carry the token in connectionParams instead.
     const fromParams = connectionParams?.token;
     const token = bearerToken(authorization ?? undefined) ?? (typeof fromParams === "string" ? fromParams : undefined);
@@ -46,7 +50,7 @@ export function createContextFactory(deps: ApiDependencies, verifyToken: TokenVe
         authError = error instanceof AuthenticationError ? error.message : "the token is not valid";
       }
     }
-    return { deps, caller, authError };
+    return { deps, caller, authError, clientAddress: clientAddress ?? "unknown" };
   };
 }
 

@@ -16,6 +16,8 @@ import { withTimeout } from "../adapters/redis/with-timeout.ts";
 import { renderOpenApiDocument } from "../openapi.ts";
 import type { QueryApiConfig } from "../config.ts";
 import { appRouter } from "../routers/app.router.ts";
+import type { TRPCError } from "@trpc/server";
+import { RateLimitedError } from "./trpc.ts";
 import { createTokenVerifier } from "./auth.ts";
 import { type ApiDependencies, createContextFactory } from "./context.ts";
 import { createApiMetrics } from "./metrics.ts";
@@ -44,6 +46,12 @@ export interface QueryApiServer {
 /** Downloads of export procedures (see serveFile). */
 const FILES_PATH = "/files/";
 const FILE_PROCEDURES = new Set(["bufdir.exportCsv", "statements.exportCsv", "payouts.export"]);
+
+/** A 429 says when to come back (RFC 9110 Retry-After, in seconds): the longest wait of a batch's refusals. */
+function retryAfterMeta(errors: readonly TRPCError[]): { headers?: Record<string, string> } {
+  const waits = errors.flatMap((error) => (error.cause instanceof RateLimitedError ? [error.cause.retryAfterSeconds] : []));
+  return waits.length === 0 ? {} : { headers: { "retry-after": String(Math.max(...waits)) } };
+}
 
 /** How long stop() waits for requests in progress before cutting their connections. */
 const STOP_GRACE_MS = 10_000;
@@ -84,6 +92,13 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
       logger,
       now: () => now().getTime(),
     }),
+    anonymousRateLimiter: createRedisRateLimiter({
+      redis,
+      prefix: config.QUERY_API_REDIS_PREFIX,
+      perMinute: config.QUERY_API_ANONYMOUS_RATE_LIMIT_PER_MINUTE,
+      logger,
+      now: () => now().getTime(),
+    }),
     feed,
     metrics,
     settings: { taxNearRatio: config.QUERY_API_TAX_NEAR_RATIO, webhookAllowHosts: config.QUERY_API_WEBHOOK_ALLOW_HOSTS },
@@ -103,8 +118,14 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
-    createContext: ({ req, info }) => createContext({ authorization: req.headers.authorization, connectionParams: info.connectionParams }),
+    createContext: ({ req, info }) =>
+      createContext({
+        authorization: req.headers.authorization,
+        connectionParams: info.connectionParams,
+        clientAddress: req.socket.remoteAddress,
+      }),
     allowMethodOverride: false,
+    responseMeta: ({ errors }) => retryAfterMeta(errors),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, procedure: path }, "request failed");
     },
@@ -155,9 +176,16 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
       endpoint: "/trpc",
       req: new Request(`http://files/trpc/${procedure}${query}`, { headers }),
       createContext: ({ req: inner, info }) =>
-        createContext({ authorization: inner.headers.get("authorization"), connectionParams: info.connectionParams }),
+        createContext({
+          authorization: inner.headers.get("authorization"),
+          connectionParams: info.connectionParams,
+          clientAddress: req.socket.remoteAddress,
+        }),
+      responseMeta: ({ errors }) => retryAfterMeta(errors),
     });
     const body = await answer.text();
+    const retryAfter = answer.headers.get("retry-after");
+    if (retryAfter !== null) res.setHeader("retry-after", retryAfter);
     if (!answer.ok) return reply(res, answer.status, body);
     const file = (JSON.parse(body) as { result: { data: { filename: string; contentType: string; csv: string } } }).result.data;
     res.writeHead(200, {
