@@ -20,6 +20,7 @@ export AUTH_JWT_SECRET="${AUTH_JWT_SECRET:-dev-only-secret-change-me-0123456789a
 export QUERY_API_PORT="${QUERY_API_PORT:-4000}"
 export COUNTER_HTTP_PORT="${COUNTER_HTTP_PORT:-9464}"
 export NOTIFIER_HTTP_PORT="${NOTIFIER_HTTP_PORT:-9465}"
+export QUERY_API_OPS_PORT="${QUERY_API_OPS_PORT:-9466}"
 export DEMO_WEBHOOK_PORT="${DEMO_WEBHOOK_PORT:-9470}"
 # The demo's webhook receiver listens on loopback, which the notifier refuses unless allowed.
 export NOTIFIER_WEBHOOK_ALLOW_HOSTS="${NOTIFIER_WEBHOOK_ALLOW_HOSTS:-127.0.0.1:$DEMO_WEBHOOK_PORT}"
@@ -27,7 +28,7 @@ export LOG_LEVEL="${LOG_LEVEL:-info}"
 # Web Push works out of the box: VAPID keys made on the first start, kept in .run/vapid.env (unless set).
 if [ -z "${NOTIFIER_VAPID_PUBLIC_KEY:-}" ]; then eval "$(node scripts/dev-vapid-keys.ts "$RUN_DIR/vapid.env")"; fi
 
-for port in "$QUERY_API_PORT" "$COUNTER_HTTP_PORT" "$NOTIFIER_HTTP_PORT" "$DEMO_WEBHOOK_PORT"; do
+for port in "$QUERY_API_PORT" "$QUERY_API_OPS_PORT" "$COUNTER_HTTP_PORT" "$NOTIFIER_HTTP_PORT" "$DEMO_WEBHOOK_PORT"; do
   port_open 127.0.0.1 "$port" && die "port $port is already taken (is the stack already running? npm run down stops it)"
 done
 

@@ -6,6 +6,9 @@ export const queryApiEnvSchema = z
     ...commonEnvShape,
     QUERY_API_PORT: envVar.port(4000),
     QUERY_API_HOST: z.string().min(1).default("0.0.0.0"),
+    /** /metrics, /healthz and /readyz for operators, as the counter and notifier have; not on the public port. */
+    QUERY_API_OPS_PORT: envVar.port(9466),
+    QUERY_API_OPS_HOST: z.string().min(1).default("0.0.0.0"),
     AUTH_JWT_SECRET: z.string().min(32, "at least 32 characters for HS256").optional(),
     AUTH_JWKS_URL: z.url().optional(),
     AUTH_ISSUER: z.string().min(1).default("honorarium-tracker-auth"),

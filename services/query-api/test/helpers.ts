@@ -65,6 +65,8 @@ export async function closedPort(): Promise<number> {
 export interface RunningApi {
   url: string;
   port: number;
+  /** The ops port: /metrics, /healthz, /readyz. */
+  opsPort: number;
   config: QueryApiConfig;
   redis: Redis;
   server: QueryApiServer;
@@ -83,6 +85,7 @@ export async function startApi(options: {
     REDIS_URL: options.redisUrl,
     AUTH_JWT_SECRET: JWT_SECRET,
     QUERY_API_PORT: "0",
+    QUERY_API_OPS_PORT: "0",
     QUERY_API_HOST: "127.0.0.1",
     QUERY_API_REDIS_PREFIX: uniqueName("qa-test"),
     // Its own live-update channel and stream: concurrent runs share one Redis.
@@ -107,10 +110,11 @@ export async function startApi(options: {
     registry: createMetricsRegistry("query-api-test"),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  const { port, url } = await server.start();
+  const { port, url, opsPort } = await server.start();
   return {
     url,
     port,
+    opsPort,
     config,
     redis,
     server,

@@ -35,14 +35,16 @@ afterAll(async () => {
 
 const base = () => `http://127.0.0.1:${api.port}`;
 
-describe("operations endpoints on the API port", () => {
-  it("/healthz, /readyz and /metrics", async () => {
+describe("operations endpoints", () => {
+  it("/healthz and /readyz on the API port; /metrics only on the ops port (issue 14)", async () => {
     expect(await (await fetch(`${base()}/healthz`)).json()).toEqual({ status: "ok" });
     const ready = await fetch(`${base()}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ready", checks: { postgres: true, redis: true } });
     await api.client(admin).configs.list.query({});
-    const metrics = await (await fetch(`${base()}/metrics`)).text();
+    expect((await fetch(`${base()}/metrics`)).status).toBe(404);
+    const metrics = await (await fetch(`http://127.0.0.1:${api.opsPort}/metrics`)).text();
+    expect(await (await fetch(`http://127.0.0.1:${api.opsPort}/readyz`)).json()).toEqual({ status: "ready", checks: { postgres: true } });
     expect(metrics).toMatch(/query_api_request_duration_seconds_count\{[^}]*procedure="configs.list",type="query",code="OK"\} [1-9]/);
     expect((await fetch(`${base()}/nothing-here`)).status).toBe(404);
   });

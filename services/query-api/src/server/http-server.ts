@@ -1,6 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { databaseIsReachable } from "@honorarium/shared/db";
+import { createOpsServer } from "@honorarium/shared/infra";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Redis } from "ioredis";
@@ -35,13 +36,15 @@ export interface QueryApiServerOptions {
 }
 
 export interface QueryApiServer {
-  start(): Promise<{ port: number; url: string }>;
+  start(): Promise<{ port: number; url: string; opsPort: number }>;
   stop(): Promise<void>;
 }
 
 /**
- * One port (QUERY_API_PORT) serves tRPC at /trpc (batching, SSE subscriptions) and /healthz,
- * /readyz, /metrics and /openapi.json beside it; those paths and CORS are handled before the request reaches tRPC.
+ * The public port (QUERY_API_PORT) serves tRPC at /trpc (batching, SSE subscriptions) and /healthz,
+ * /readyz and /openapi.json beside it; those paths and CORS are handled before the request reaches
+ * tRPC. /metrics (procedure names, error rates, cache outcomes: reconnaissance for an outsider) is
+ * only on the ops port (QUERY_API_OPS_PORT), like the counter's and the notifier's.
  */
 /** Downloads of export procedures (see serveFile). */
 const FILES_PATH = "/files/";
@@ -201,6 +204,14 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
   // Rendered on first request: the document is static for a running server.
   const openApiText = () => (openApi ??= renderOpenApiDocument());
 
+  const ops = createOpsServer({
+    port: config.QUERY_API_OPS_PORT,
+    host: config.QUERY_API_OPS_HOST,
+    registry,
+    logger,
+    readiness: { postgres: () => databaseIsReachable(db) },
+  });
+
   let server: Server | undefined;
   // Responses not yet finished: stop() lets requests finish, but cuts event streams (they never do).
   const inFlight = new Set<ServerResponse>();
@@ -241,13 +252,6 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
             .catch(() => reply(res, 503, JSON.stringify({ status: "not ready" })));
           return;
         }
-        if (path === "/metrics") {
-          registry
-            .metrics()
-            .then((text) => reply(res, 200, text, registry.contentType))
-            .catch(() => reply(res, 500, JSON.stringify({ error: "metrics unavailable" })));
-          return;
-        }
         reply(res, 404, JSON.stringify({ error: "not found" }));
       });
       server.keepAliveTimeout = 65_000;
@@ -259,13 +263,15 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
         listening.listen(config.QUERY_API_PORT, config.QUERY_API_HOST, () => resolve());
       });
       const { port } = listening.address() as AddressInfo;
-      logger.info({ port }, "query API listening");
-      return { port, url: `http://127.0.0.1:${port}/trpc` };
+      const { port: opsPort } = await ops.start();
+      logger.info({ port, opsPort }, "query API listening");
+      return { port, url: `http://127.0.0.1:${port}/trpc`, opsPort };
     },
     async stop() {
       const running = server;
       server = undefined;
       await feed.stop();
+      await ops.stop();
       if (running === undefined) return;
       // Stop accepting, let requests in progress answer (their database work is not cut off by the
       // pool closing after us), close idle keep-alive connections; SSE streams end now (clients
