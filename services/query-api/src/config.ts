@@ -19,8 +19,16 @@ export const queryApiEnvSchema = z
     AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
     /** Minimum time between JWKS fetches triggered by an unknown kid (key rotation). */
     AUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(30),
-    /** Comma-separated origins allowed by CORS; `*` allows any. */
-    QUERY_API_CORS_ORIGINS: envVar.csv("http://localhost:3000"),
+    /**
+     * Comma-separated origins allowed by CORS (the portal's, e.g. `https://portal.example.org`);
+     * none by default, so no browser page of another origin may call the API; `*` allows any.
+     */
+    // Lower-cased like host names: browsers send the origin's scheme and host in lower case.
+    QUERY_API_CORS_ORIGINS: envVar.hosts(),
+    /** Request bodies above this are refused with 413 before (or while) being read: 1 MiB. */
+    QUERY_API_MAX_BODY_BYTES: envVar.positiveInt(1_048_576),
+    /** Sends Strict-Transport-Security (max-age one year) when the API is reached over https (behind TLS). */
+    QUERY_API_HSTS: envVar.bool(false),
     QUERY_API_RATE_LIMIT_PER_MINUTE: envVar.positiveInt(600),
     /** Calls without a valid token, per client address and minute (401s are cheap to ask for, not to answer). */
     QUERY_API_ANONYMOUS_RATE_LIMIT_PER_MINUTE: envVar.positiveInt(120),

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:http";
+import { createServer, request } from "node:http";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { type TestDatabase, eventually } from "@honorarium/shared/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -194,6 +194,67 @@ describe("authentication", () => {
     expect(error.message).toBe("only coordinators and administrators may do this");
     const global = await errorOf(api.client({ sub: randomUUID(), roles: ["global_admin"] }).configs.list.query({}));
     expect(global.message).toBe("a global_admin must name the organization (organizationId)");
+  });
+});
+
+describe("browser-facing defaults and body size (issue 14)", () => {
+  it("every response carries the security headers", async () => {
+    for (const response of [await fetch(`${base()}/healthz`), await fetch(`${base()}/trpc/configs.list`), await fetch(`${base()}/nope`)]) {
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("x-frame-options")).toBe("DENY");
+      expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+      expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(response.headers.get("cross-origin-resource-policy")).toBe("same-origin");
+      expect(response.headers.get("strict-transport-security")).toBeNull();
+    }
+  });
+
+  it("no origin is allowed by default; HSTS only when configured", async () => {
+    const services = inject("testServices");
+    const plain = await startApi({ db: database, redisUrl: services.redisUrl, env: { QUERY_API_HSTS: "true" } });
+    try {
+      const preflight = await fetch(`http://127.0.0.1:${plain.port}/trpc/configs.list`, {
+        method: "OPTIONS",
+        headers: { origin: "http://localhost:3000", "access-control-request-method": "GET" },
+      });
+      expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+      expect(preflight.headers.get("strict-transport-security")).toMatch(/^max-age=\d+/);
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it("a body over the limit (1 MiB) is refused with 413 by its Content-Length, unread", async () => {
+    const token = await signToken(admin);
+    const response = await fetch(`${base()}/trpc/configs.create`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "x".repeat(1_100_000) }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
+  });
+
+  it("a chunked body is cut off with 413 once it passes the limit", async () => {
+    const token = await signToken(admin);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${base()}/trpc/configs.create`,
+        {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "transfer-encoding": "chunked" },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      const chunk = Buffer.alloc(64 * 1024, "a");
+      for (let i = 0; i < 24; i++) req.write(chunk);
+      req.end();
+    });
+    expect(status).toBe(413);
   });
 });
 

@@ -128,6 +128,8 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
         clientAddress: req.socket.remoteAddress,
       }),
     allowMethodOverride: false,
+    // Content-Length is checked before tRPC sees the request; this aborts a chunked body mid-stream.
+    maxBodySize: config.QUERY_API_MAX_BODY_BYTES,
     responseMeta: ({ errors }) => retryAfterMeta(errors),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, procedure: path }, "request failed");
@@ -143,6 +145,17 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
     res.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
     res.setHeader("access-control-allow-headers", "authorization, content-type, trpc-accept, last-event-id, x-trpc-source");
     res.setHeader("access-control-max-age", "600");
+  }
+
+  // Browser-facing defaults on every response: the API answers JSON and event streams only, so it
+  // is never to be sniffed as something else, framed, embedded by another origin or sent a referrer.
+  function applySecurityHeaders(res: ServerResponse): void {
+    res.setHeader("x-content-type-options", "nosniff");
+    res.setHeader("referrer-policy", "no-referrer");
+    res.setHeader("x-frame-options", "DENY");
+    res.setHeader("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    res.setHeader("cross-origin-resource-policy", "same-origin");
+    if (config.QUERY_API_HSTS) res.setHeader("strict-transport-security", "max-age=31536000; includeSubDomains");
   }
 
   async function readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
@@ -226,7 +239,23 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
           // While stopping, a keep-alive connection whose answer went out is closed at once.
           closing?.closeIdleConnections();
         });
+        applySecurityHeaders(res);
         applyCors(req, res);
+        const declared = Number(req.headers["content-length"] ?? 0);
+        if (declared > config.QUERY_API_MAX_BODY_BYTES) {
+          // Refused unread; once the answer is out the socket is closed, so Node does not read (dump)
+          // the rest of the body either.
+          res.setHeader("connection", "close");
+          res.once("finish", () => req.socket.destroy());
+          reply(
+            res,
+            413,
+            JSON.stringify({
+              error: { message: `the body is larger than ${config.QUERY_API_MAX_BODY_BYTES} bytes`, code: "PAYLOAD_TOO_LARGE" },
+            }),
+          );
+          return;
+        }
         if (req.method === "OPTIONS") {
           res.writeHead(204);
           res.end();
