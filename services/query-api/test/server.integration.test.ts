@@ -258,6 +258,40 @@ describe("browser-facing defaults and body size (issue 14)", () => {
   });
 });
 
+describe("a refused subscription (issue 14)", () => {
+  const subscribe = (input: unknown, token?: string) =>
+    fetch(`${base()}/trpc/counts.onChange?input=${encodeURIComponent(JSON.stringify(input))}`, {
+      headers: { accept: "text/event-stream", ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    });
+
+  it("answers 403 / 401 / 400 before any event stream opens", async () => {
+    const forbidden = await subscribe(
+      { organizationId: randomUUID() },
+      await signToken({ sub: randomUUID(), org: ORG, roles: ["coordinator"] }),
+    );
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.headers.get("content-type")).toBe("application/json");
+    expect(await forbidden.json()).toMatchObject({ error: { code: -32003, data: { code: "FORBIDDEN", httpStatus: 403 } } });
+    const anonymous = await subscribe({});
+    expect(anonymous.status).toBe(401);
+    await anonymous.body?.cancel();
+    const invalid = await subscribe({ lastEventId: 42 }, await signToken(admin));
+    expect(invalid.status).toBe(400);
+    await invalid.body?.cancel();
+  });
+
+  it("an allowed subscription still opens its stream", async () => {
+    const controller = new AbortController();
+    const allowed = await fetch(`${base()}/trpc/counts.onChange?input=${encodeURIComponent("{}")}`, {
+      headers: { accept: "text/event-stream", authorization: `Bearer ${await signToken(admin)}` },
+      signal: controller.signal,
+    });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("content-type")).toContain("text/event-stream");
+    controller.abort();
+  });
+});
+
 describe("errors", () => {
   it("flattens zod errors into fieldErrors and never leaks stacks or SQL", async () => {
     const token = await signToken(admin);

@@ -17,7 +17,9 @@ import { withTimeout } from "../adapters/redis/with-timeout.ts";
 import { renderOpenApiDocument } from "../openapi.ts";
 import type { QueryApiConfig } from "../config.ts";
 import { appRouter } from "../routers/app.router.ts";
-import type { TRPCError } from "@trpc/server";
+import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError, parseConnectionParamsFromString } from "@trpc/server/http";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import { RateLimitedError } from "./trpc.ts";
 import { createTokenVerifier } from "./auth.ts";
 import { type ApiDependencies, createContextFactory } from "./context.ts";
@@ -55,6 +57,9 @@ function retryAfterMeta(errors: readonly TRPCError[]): { headers?: Record<string
   const waits = errors.flatMap((error) => (error.cause instanceof RateLimitedError ? [error.cause.retryAfterSeconds] : []));
   return waits.length === 0 ? {} : { headers: { "retry-after": String(Math.max(...waits)) } };
 }
+
+/** Subscription procedures, checked before their event stream opens (see refuseSubscription). */
+const SUBSCRIPTIONS = new Set(["counts.onChange"]);
 
 /** How long stop() waits for requests in progress before cutting their connections. */
 const STOP_GRACE_MS = 10_000;
@@ -213,6 +218,54 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
     res.end(file.csv);
   }
 
+  /**
+   * tRPC answers an SSE subscription with 200 and only then runs the procedure, so a refusal
+   * (401, 403, 400) arrived as `event: serialized-error` inside an open stream. A subscription is
+   * therefore first called in process (authentication, rate limit, input, authorization): a
+   * refusal is answered with its HTTP status and tRPC's error shape as JSON, before any stream
+   * opens. The resolver's generator is discarded unstarted (its body, the listening, runs only
+   * when iterated). Returns true when it answered.
+   */
+  async function refuseSubscription(req: IncomingMessage, res: ServerResponse, procedure: string): Promise<boolean> {
+    const search = new URL(req.url ?? "/", "http://sse").searchParams;
+    let input: unknown;
+    let connectionParams: Record<string, unknown> | null;
+    try {
+      const raw = search.get("input");
+      input = raw === null ? undefined : JSON.parse(raw);
+      const params = search.get("connectionParams");
+      connectionParams = params === null ? null : parseConnectionParamsFromString(params);
+    } catch {
+      return false; // tRPC answers malformed requests itself
+    }
+    const ctx = await createContext({
+      authorization: req.headers.authorization,
+      connectionParams,
+      clientAddress: req.socket.remoteAddress,
+    });
+    try {
+      const caller = appRouter.createCaller(ctx);
+      if (procedure === "counts.onChange") {
+        const stream = await caller.counts.onChange(input as Parameters<typeof caller.counts.onChange>[0]);
+        // An unstarted generator: return() ends it without running its body.
+        await stream[Symbol.asyncIterator]().return?.(undefined);
+      }
+      return false;
+    } catch (error) {
+      if (!(error instanceof TRPCError)) return false;
+      const httpStatus = getHTTPStatusCodeFromError(error);
+      const message = error.code === "INTERNAL_SERVER_ERROR" ? "internal error" : error.message;
+      reply(
+        res,
+        httpStatus,
+        JSON.stringify({
+          error: { message, code: TRPC_ERROR_CODES_BY_KEY[error.code], data: { code: error.code, httpStatus, path: procedure } },
+        }),
+      );
+      return true;
+    }
+  }
+
   let openApi: string | undefined;
   // Rendered on first request: the document is static for a running server.
   const openApiText = () => (openApi ??= renderOpenApiDocument());
@@ -263,6 +316,19 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
         }
         const path = (req.url ?? "/").split("?")[0] ?? "/";
         if (path.startsWith("/trpc/")) {
+          const procedure = path.slice("/trpc/".length);
+          if (req.method === "GET" && SUBSCRIPTIONS.has(procedure)) {
+            refuseSubscription(req, res, procedure)
+              .then((answered) => {
+                if (!answered) trpcHandler(req, res);
+              })
+              .catch((error: unknown) => {
+                logger.error({ err: error }, "subscription check failed");
+                if (!res.headersSent)
+                  reply(res, 500, JSON.stringify({ error: { message: "internal error", code: "INTERNAL_SERVER_ERROR" } }));
+              });
+            return;
+          }
           trpcHandler(req, res);
           return;
         }
