@@ -305,6 +305,11 @@ export interface DeliveryFilter {
   unread: boolean;
   /** Overdue for a reminder: status delivered, not opened, delivered before this instant. */
   deliveredBefore: Date | undefined;
+  /**
+   * A coordinator's reach: deliveries they dispatched, and those of mentors who have counted an
+   * assignment in one of their scopes (or organisation-wide). Undefined: the whole organisation.
+   */
+  coordinator?: { userId: string; scopeIds: readonly string[] } | undefined;
 }
 
 export interface IDeliveriesRepository {
