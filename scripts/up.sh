@@ -21,6 +21,8 @@ export QUERY_API_PORT="${QUERY_API_PORT:-4000}"
 export COUNTER_HTTP_PORT="${COUNTER_HTTP_PORT:-9464}"
 export NOTIFIER_HTTP_PORT="${NOTIFIER_HTTP_PORT:-9465}"
 export QUERY_API_OPS_PORT="${QUERY_API_OPS_PORT:-9466}"
+# The API allows no browser origin by default; the local portal's dev server is allowed here.
+export QUERY_API_CORS_ORIGINS="${QUERY_API_CORS_ORIGINS:-http://localhost:3000}"
 export DEMO_WEBHOOK_PORT="${DEMO_WEBHOOK_PORT:-9470}"
 # The demo's webhook receiver listens on loopback, which the notifier refuses unless allowed.
 export NOTIFIER_WEBHOOK_ALLOW_HOSTS="${NOTIFIER_WEBHOOK_ALLOW_HOSTS:-127.0.0.1:$DEMO_WEBHOOK_PORT}"
