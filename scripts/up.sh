@@ -21,6 +21,9 @@ export AUTH_JWT_SECRET="${AUTH_JWT_SECRET:-dev-only-secret-change-me-0123456789a
 export QUERY_API_PORT="${QUERY_API_PORT:-4000}"
 export COUNTER_HTTP_PORT="${COUNTER_HTTP_PORT:-9464}"
 export NOTIFIER_HTTP_PORT="${NOTIFIER_HTTP_PORT:-9465}"
+export QUERY_API_OPS_PORT="${QUERY_API_OPS_PORT:-9466}"
+# The API allows no browser origin by default; the local portal's dev server is allowed here.
+export QUERY_API_CORS_ORIGINS="${QUERY_API_CORS_ORIGINS:-http://localhost:3000}"
 export DEMO_WEBHOOK_PORT="${DEMO_WEBHOOK_PORT:-9470}"
 # The portal: its own port, the query API it proxies to, and the base the notifier's deep links use.
 export PORTAL_PORT="${PORTAL_PORT:-3000}"
@@ -28,12 +31,12 @@ export PORTAL_API_URL="${PORTAL_API_URL:-http://127.0.0.1:$QUERY_API_PORT}"
 export PORTAL_BASE_URL="${PORTAL_BASE_URL:-http://127.0.0.1:$PORTAL_PORT}"
 export NOTIFIER_DEEP_LINK_BASE_URL="${NOTIFIER_DEEP_LINK_BASE_URL:-$PORTAL_BASE_URL}"
 # The demo's webhook receiver listens on loopback, which the notifier refuses unless allowed.
-export NOTIFIER_WEBHOOK_ALLOW_HOSTS="${NOTIFIER_WEBHOOK_ALLOW_HOSTS:-127.0.0.1}"
+export NOTIFIER_WEBHOOK_ALLOW_HOSTS="${NOTIFIER_WEBHOOK_ALLOW_HOSTS:-127.0.0.1:$DEMO_WEBHOOK_PORT}"
 export LOG_LEVEL="${LOG_LEVEL:-info}"
 # Web Push works out of the box: VAPID keys made on the first start, kept in .run/vapid.env (unless set).
 if [ -z "${NOTIFIER_VAPID_PUBLIC_KEY:-}" ]; then eval "$(node scripts/dev-vapid-keys.ts "$RUN_DIR/vapid.env")"; fi
 
-for port in "$QUERY_API_PORT" "$COUNTER_HTTP_PORT" "$NOTIFIER_HTTP_PORT" "$DEMO_WEBHOOK_PORT" "$PORTAL_PORT"; do
+for port in "$QUERY_API_PORT" "$QUERY_API_OPS_PORT" "$COUNTER_HTTP_PORT" "$NOTIFIER_HTTP_PORT" "$DEMO_WEBHOOK_PORT" "$PORTAL_PORT"; do
   port_open 127.0.0.1 "$port" && die "port $port is already taken (is the stack already running? npm run down stops it)"
 done
 

@@ -102,6 +102,7 @@ describe("live updates from the real counter to an SSE client of the real query 
       env: {
         ...common,
         QUERY_API_PORT: String(apiPort),
+        QUERY_API_OPS_PORT: "0",
         QUERY_API_HOST: "127.0.0.1",
         QUERY_API_REDIS_PREFIX: prefix,
         AUTH_JWT_SECRET: JWT_SECRET,

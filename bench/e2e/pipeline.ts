@@ -90,7 +90,7 @@ export function serviceSpecs(env: PipelineEnv): ServiceSpec[] {
       env: {
         ...common,
         NOTIFIER_HTTP_PORT: String(env.ports.notifier),
-        NOTIFIER_WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
+        NOTIFIER_WEBHOOK_ALLOW_HOSTS: "127.0.0.1:*",
         NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: "6000",
         ...env.extra?.notifier,
       },
@@ -101,6 +101,7 @@ export function serviceSpecs(env: PipelineEnv): ServiceSpec[] {
       env: {
         ...common,
         QUERY_API_PORT: String(env.ports.api),
+        QUERY_API_OPS_PORT: "0",
         QUERY_API_HOST: "127.0.0.1",
         AUTH_JWT_SECRET: env.jwtSecret,
         QUERY_API_RATE_LIMIT_PER_MINUTE: "10000000",

@@ -55,6 +55,7 @@ async function startServer(databaseUrl: string, cacheEnabled: boolean): Promise<
       DATABASE_URL: databaseUrl,
       REDIS_URL,
       QUERY_API_PORT: String(port),
+      QUERY_API_OPS_PORT: "0",
       QUERY_API_HOST: "127.0.0.1",
       AUTH_JWT_SECRET: SECRET,
       AUTH_ISSUER: ISSUER,

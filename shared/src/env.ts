@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type AllowedHostPort, parseAllowedHostPort } from "./domain/outbound-target.ts";
 
 /** A missing or invalid environment: one error naming every variable at fault. */
 export class EnvError extends Error {
@@ -62,6 +63,23 @@ export const envVar = {
           .map((item) => item.trim().toLowerCase())
           .filter((item) => item.length > 0),
       ),
+  /**
+   * Comma-separated `host:port` entries (`127.0.0.1:8080`, `[::1]:9000`, `127.0.0.1:*` for any
+   * port) of outbound targets allowed over http and on private addresses; empty when unset.
+   */
+  hostPorts: () =>
+    z
+      .string()
+      .default("")
+      .transform((value, context): AllowedHostPort[] => {
+        const entries: AllowedHostPort[] = [];
+        for (const item of value.split(",").filter((part) => part.trim().length > 0)) {
+          const parsed = parseAllowedHostPort(item);
+          if ("error" in parsed) context.addIssue({ code: "custom", message: parsed.error });
+          else entries.push(parsed);
+        }
+        return entries;
+      }),
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 };
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TOPICS, commonEnvShape, envVar, loadEnv } from "@honorarium/shared";
+import { type AllowedHostPort, TOPICS, commonEnvShape, envVar, loadEnv } from "@honorarium/shared";
 
 export const notifierEnvSchema = z
   .object({
@@ -10,7 +10,7 @@ export const notifierEnvSchema = z
     NOTIFIER_TOPIC_PARTITIONS: envVar.positiveInt(3),
     NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
     NOTIFIER_DEEP_LINK_BASE_URL: envVar.url("http://localhost:3000"),
-    NOTIFIER_WEBHOOK_ALLOW_HOSTS: envVar.hosts(),
+    NOTIFIER_WEBHOOK_ALLOW_HOSTS: envVar.hostPorts(),
     NOTIFIER_VAPID_PUBLIC_KEY: z.string().min(1).optional(),
     NOTIFIER_VAPID_PRIVATE_KEY: z.string().min(1).optional(),
     NOTIFIER_VAPID_SUBJECT: z
@@ -57,8 +57,8 @@ export interface NotifierConfig {
   /** How long the group waits for a dead instance before its partitions move. */
   kafkaSessionTimeoutMs: number;
   deepLinkBaseUrl: string;
-  /** Hosts that may be reached over plain http and on private addresses (tests, local demos). */
-  webhookAllowHosts: string[];
+  /** host:port targets that may be reached over plain http and on private addresses (tests, local demos). */
+  webhookAllowHosts: AllowedHostPort[];
   /** undefined: the web_push channel is disabled. */
   vapid: VapidKeys | undefined;
   maxAttempts: number;

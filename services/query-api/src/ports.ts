@@ -248,7 +248,8 @@ export interface INotificationsRepository {
 }
 
 export interface IPushSubscriptionsRepository {
-  upsert(input: { organizationId: string; userId: string; endpoint: string; p256dh: string; auth: string }): Promise<{ id: string }>;
+  /** null: the endpoint is subscribed by another user (it is left alone). */
+  upsert(input: { organizationId: string; userId: string; endpoint: string; p256dh: string; auth: string }): Promise<{ id: string } | null>;
   remove(input: { userId: string; endpoint: string }): Promise<number>;
 }
 
@@ -353,6 +354,11 @@ export interface DeliveryFilter {
   unread: boolean;
   /** Overdue for a reminder: status delivered, not opened, delivered before this instant. */
   deliveredBefore: Date | undefined;
+  /**
+   * A coordinator's reach: deliveries they dispatched, and those of mentors who have counted an
+   * assignment in one of their scopes (or organisation-wide). Undefined: the whole organisation.
+   */
+  coordinator?: { userId: string; scopeIds: readonly string[] } | undefined;
 }
 
 export interface IDeliveriesRepository {

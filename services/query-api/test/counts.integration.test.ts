@@ -100,6 +100,29 @@ afterAll(async () => {
   await database?.drop();
 });
 
+describe("counts.forMentor: the tax-free standing is the mentor's, across scopes (issue 14, decision)", () => {
+  it("a coordinator of one scope sees the organisation-wide tax-free figure, but only their scope's counts and tiers", async () => {
+    const db = database.db;
+    const org = randomUUID();
+    const [mine, theirs, mentor] = [randomUUID(), randomUUID(), randomUUID()];
+    await seedMonthCount(db, { organizationId: org, scopeId: mine, peerMentorId: mentor, monthKey: "2026-02", count: 3 });
+    await seedMonthCount(db, { organizationId: org, scopeId: theirs, peerMentorId: mentor, monthKey: "2026-02", count: 3 });
+    await seedRecord(db, { organizationId: org, scopeId: mine, peerMentorId: mentor, rate: "500.00", fiscalYear: 2026 });
+    await seedRecord(db, { organizationId: org, scopeId: theirs, peerMentorId: mentor, rate: "700.00", fiscalYear: 2026 });
+    const coordinator = await api.client({ sub: randomUUID(), org, roles: ["coordinator"], scopes: [mine] }).counts.forMentor.query({
+      peerMentorId: mentor,
+    });
+    const admin = await api.client({ sub: randomUUID(), org, roles: ["org_admin"] }).counts.forMentor.query({ peerMentorId: mentor });
+    expect(coordinator.scopes.map((scope) => scope.scopeId)).toEqual([mine]);
+    expect(admin.scopes.map((scope) => scope.scopeId).sort()).toEqual([mine, theirs].sort());
+    // Tax is per person per organisation and income year: the limit applies to everything the mentor
+    // is owed, so the coordinator needs the whole figure to see who is near it (the other scope's
+    // amounts are not itemised, only summed).
+    expect(coordinator.taxFree).toEqual(admin.taxFree);
+    expect(coordinator.taxFree.honorariumYearToDate).toBe("1200.00");
+  });
+});
+
 describe("counts.forMentor", () => {
   it("shows the count per period type, tiers reached and when, the next threshold and the tax-free standing", async () => {
     const result = await api.client(coordinatorA).counts.forMentor.query({ peerMentorId: M1 });

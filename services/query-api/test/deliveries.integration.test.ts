@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { TestDatabase } from "@honorarium/shared/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type RunningApi, createTestDatabase, outcome, startApi } from "./helpers.ts";
+import { type RunningApi, createTestDatabase, outcome, seedLedger, startApi } from "./helpers.ts";
 
 const ORG = randomUUID();
 const OTHER_ORG = randomUUID();
@@ -88,6 +88,26 @@ describe("deliveries.list (coordinators)", () => {
     expect(result.items.map((d) => d.id)).toEqual([ids.recent, ids.overdue, ids.opened, ids.expired, ids.otherMentor]);
     expect(result.total).toBe(5);
     expect(result.items[0]).toMatchObject({ status: "delivered", accountingPeriod: "2026-H1", deliveredAt: "2026-06-05T10:00:01.000Z" });
+  });
+
+  it("a coordinator sees only deliveries of their scopes' mentors or their own dispatch; an admin sees all (issue 14)", async () => {
+    const scope = randomUUID();
+    await seedLedger(database.db, {
+      organizationId: ORG,
+      scopeId: scope,
+      peerMentorId: OTHER_MENTOR,
+      assignmentId: randomUUID(),
+      state: "counted",
+      confirmedAt: "2026-03-01T10:00:00Z",
+      monthKey: "2026-03",
+      activityDate: "2026-03-01",
+    });
+    const inScope = { sub: randomUUID(), org: ORG, roles: ["coordinator"], scopes: [scope] };
+    expect((await api.client(inScope).deliveries.list.query({})).items.map((d) => d.id)).toEqual([ids.otherMentor]);
+    const elsewhere = { sub: randomUUID(), org: ORG, roles: ["coordinator"], scopes: [randomUUID()] };
+    expect(await api.client(elsewhere).deliveries.list.query({})).toMatchObject({ items: [], total: 0 });
+    const admin = { sub: randomUUID(), org: ORG, roles: ["org_admin"] };
+    expect((await api.client(admin).deliveries.list.query({})).total).toBe(5);
   });
 
   it("filters unread (not opened), overdue for reminder (delivered, not opened, over 10 days) and by mentor", async () => {

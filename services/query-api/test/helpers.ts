@@ -31,12 +31,20 @@ export interface Claims {
 
 export async function signToken(
   claims: Claims,
-  options: { expiresIn?: string | number; issuer?: string; audience?: string; secret?: string; notBefore?: string | number } = {},
+  options: {
+    expiresIn?: string | number;
+    issuer?: string;
+    audience?: string;
+    secret?: string;
+    notBefore?: string | number;
+    /** Seconds since the epoch; default now. */
+    issuedAt?: number;
+  } = {},
 ): Promise<string> {
   const jwt = new SignJWT({ ...(claims.org === undefined ? {} : { org: claims.org }), roles: claims.roles, scopes: claims.scopes ?? [] })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(claims.sub)
-    .setIssuedAt()
+    .setIssuedAt(options.issuedAt)
     .setIssuer(options.issuer ?? ISSUER)
     .setAudience(options.audience ?? AUDIENCE)
     .setExpirationTime(options.expiresIn ?? "1h");
@@ -57,6 +65,8 @@ export async function closedPort(): Promise<number> {
 export interface RunningApi {
   url: string;
   port: number;
+  /** The ops port: /metrics, /healthz, /readyz. */
+  opsPort: number;
   config: QueryApiConfig;
   redis: Redis;
   server: QueryApiServer;
@@ -75,12 +85,15 @@ export async function startApi(options: {
     REDIS_URL: options.redisUrl,
     AUTH_JWT_SECRET: JWT_SECRET,
     QUERY_API_PORT: "0",
+    QUERY_API_OPS_PORT: "0",
     QUERY_API_HOST: "127.0.0.1",
     QUERY_API_REDIS_PREFIX: uniqueName("qa-test"),
     // Its own live-update channel and stream: concurrent runs share one Redis.
     LIVE_UPDATES_PREFIX: `${uniqueName("qa-live")}:`,
     QUERY_API_RATE_LIMIT_PER_MINUTE: "100000",
-    QUERY_API_WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
+    QUERY_API_WEBHOOK_ALLOW_HOSTS: "127.0.0.1:*",
+    // The matrix and fuzz suites make hundreds of token-less calls from 127.0.0.1 within a minute.
+    QUERY_API_ANONYMOUS_RATE_LIMIT_PER_MINUTE: "1000000",
     LOG_LEVEL: "silent",
     ...options.env,
   });
@@ -97,10 +110,11 @@ export async function startApi(options: {
     registry: createMetricsRegistry("query-api-test"),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  const { port, url } = await server.start();
+  const { port, url, opsPort } = await server.start();
   return {
     url,
     port,
+    opsPort,
     config,
     redis,
     server,

@@ -118,6 +118,54 @@ describe("push.subscribe and unsubscribe", () => {
   });
 });
 
+describe("push.subscribe across organisations (issue 14)", () => {
+  const keys = { p256dh: `B${"x".repeat(86)}`, auth: "A".repeat(22) };
+  it("an endpoint owned by a user of another organisation is refused with 409 and stays with its owner", async () => {
+    const endpoint = `https://push.example.org/send/${randomUUID()}`;
+    await api.client(me).push.subscribe.mutate({ endpoint, keys });
+    const intruder = api.client({ sub: randomUUID(), org: randomUUID(), roles: ["coordinator"], scopes: [] });
+    const error = await errorOf(intruder.push.subscribe.mutate({ endpoint, keys: { ...keys, auth: "Z".repeat(22) } }));
+    expect(error.data?.code).toBe("CONFLICT");
+    expect(error.data?.rule).toBe("push_endpoint_taken");
+    // Same organisation, another user: also not moved (a subscription belongs to its owner).
+    expect(await outcome(api.client(admin).push.subscribe.mutate({ endpoint, keys }))).toBe("CONFLICT");
+    expect(await database.db("push_subscriptions").where({ endpoint })).toMatchObject([
+      { user_id: ME, organization_id: ORG, auth: "A".repeat(22) },
+    ]);
+  });
+
+  it.each([
+    "https://169.254.169.254/latest",
+    "https://10.0.0.1/push",
+    "https://[::1]/push",
+    "https://localhost/push",
+    "https://[::127.0.0.1]/push",
+  ])("refuses the push endpoint %s (the notifier's rule)", async (endpoint) => {
+    const error = await errorOf(api.client(me).push.subscribe.mutate({ endpoint, keys }));
+    expect(error.data?.code).toBe("BAD_REQUEST");
+    expect(error.data?.rule).toBe("push_endpoint");
+  });
+});
+
+describe("webhooks.set refuses what the notifier refuses (issue 14)", () => {
+  it.each([
+    "https://[::127.0.0.1]/x",
+    "https://[::7f00:1]/x",
+    "https://[64:ff9b::7f00:1]/x",
+    "https://[fec0::1]/x",
+    "https://[ff02::1]/x",
+    "https://[2001:db8::1]/x",
+    "https://198.18.0.1/x",
+    "https://192.0.0.1/x",
+    "https://localhost./x",
+  ])("refuses %s", async (url) => {
+    const client = api.client({ sub: randomUUID(), org: randomUUID(), roles: ["org_admin"] });
+    const error = await errorOf(client.webhooks.set.mutate({ url }));
+    expect(error.data?.code).toBe("BAD_REQUEST");
+    expect(error.data?.rule).toBe("webhook_url");
+  });
+});
+
 describe("webhooks.get, set and disable", () => {
   it("generates a whsec_ secret server-side and returns it only when created", async () => {
     const org = randomUUID();
@@ -154,7 +202,7 @@ describe("webhooks.get, set and disable", () => {
     expect(error.message).toBe(message);
   });
 
-  it("allows an allow-listed host (QUERY_API_WEBHOOK_ALLOW_HOSTS=127.0.0.1) over http", async () => {
+  it("allows an allow-listed host (QUERY_API_WEBHOOK_ALLOW_HOSTS=127.0.0.1:*) over http", async () => {
     const client = api.client({ sub: randomUUID(), org: randomUUID(), roles: ["org_admin"] });
     expect((await client.webhooks.set.mutate({ url: "http://127.0.0.1:9999/hook" })).webhook.url).toBe("http://127.0.0.1:9999/hook");
   });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:http";
+import { createServer, request } from "node:http";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { type TestDatabase, eventually } from "@honorarium/shared/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -35,14 +35,16 @@ afterAll(async () => {
 
 const base = () => `http://127.0.0.1:${api.port}`;
 
-describe("operations endpoints on the API port", () => {
-  it("/healthz, /readyz and /metrics", async () => {
+describe("operations endpoints", () => {
+  it("/healthz and /readyz on the API port; /metrics only on the ops port (issue 14)", async () => {
     expect(await (await fetch(`${base()}/healthz`)).json()).toEqual({ status: "ok" });
     const ready = await fetch(`${base()}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ready", checks: { postgres: true, redis: true } });
     await api.client(admin).configs.list.query({});
-    const metrics = await (await fetch(`${base()}/metrics`)).text();
+    expect((await fetch(`${base()}/metrics`)).status).toBe(404);
+    const metrics = await (await fetch(`http://127.0.0.1:${api.opsPort}/metrics`)).text();
+    expect(await (await fetch(`http://127.0.0.1:${api.opsPort}/readyz`)).json()).toEqual({ status: "ready", checks: { postgres: true } });
     expect(metrics).toMatch(/query_api_request_duration_seconds_count\{[^}]*procedure="configs.list",type="query",code="OK"\} [1-9]/);
     expect((await fetch(`${base()}/nothing-here`)).status).toBe(404);
   });
@@ -138,10 +140,37 @@ describe("authentication", () => {
     ["no organization", () => signToken({ sub: randomUUID(), roles: ["coordinator"] }), "the token names no organization (org)"],
     ["sub not a uuid", () => signToken({ ...claims, sub: "alice" }), "the token lacks the claims sub (uuid), roles and org"],
     ["garbage", async () => "not.a.jwt", "the token is not valid"],
+    // Issue 14: a lifetime bound (AUTH_MAX_TOKEN_LIFETIME_SECONDS, 24 h) and a clock-skew bound on iat (60 s).
+    [
+      "valid until the year 275760",
+      () => signToken(claims, { expiresIn: 8_640_000_000_000 }),
+      "the token's exp claim is not accepted (lifetime over 86400 s)",
+    ],
+    [
+      "issued a day in the future",
+      () => signToken(claims, { issuedAt: Math.floor(Date.now() / 1000) + 86_400, expiresIn: Math.floor(Date.now() / 1000) + 90_000 }),
+      "the token's iat claim is not accepted (issued in the future)",
+    ],
   ])("401 for a token that is %s", async (_, make, message) => {
     const error = await errorOf(call(await make()));
     expect(error.data?.code).toBe("UNAUTHORIZED");
     expect(error.message).toBe(message);
+  });
+
+  it("without iat, the lifetime bound counts from now; a 25 h token is refused, a 23 h one and one issued 30 s ahead pass", async () => {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const noIat = (expiresAt: number) =>
+      new SignJWT({ org: ORG, roles: ["org_admin"] })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(randomUUID())
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setExpirationTime(expiresAt)
+        .sign(new TextEncoder().encode(JWT_SECRET));
+    expect((await errorOf(call(await noIat(nowSeconds + 25 * 3600)))).data?.code).toBe("UNAUTHORIZED");
+    expect(await outcome(call(await noIat(nowSeconds + 23 * 3600)))).toBe("OK");
+    expect(await outcome(call(await signToken(claims, { issuedAt: nowSeconds + 30, expiresIn: nowSeconds + 3600 })))).toBe("OK");
+    expect(await outcome(call(await signToken(claims, { expiresIn: "25h" })))).toBe("UNAUTHORIZED");
   });
 
   it("a token without exp is refused, and a remembered token stops working when it expires", async () => {
@@ -165,6 +194,101 @@ describe("authentication", () => {
     expect(error.message).toBe("only coordinators and administrators may do this");
     const global = await errorOf(api.client({ sub: randomUUID(), roles: ["global_admin"] }).configs.list.query({}));
     expect(global.message).toBe("a global_admin must name the organization (organizationId)");
+  });
+});
+
+describe("browser-facing defaults and body size (issue 14)", () => {
+  it("every response carries the security headers", async () => {
+    for (const response of [await fetch(`${base()}/healthz`), await fetch(`${base()}/trpc/configs.list`), await fetch(`${base()}/nope`)]) {
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("x-frame-options")).toBe("DENY");
+      expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+      expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(response.headers.get("cross-origin-resource-policy")).toBe("same-origin");
+      expect(response.headers.get("strict-transport-security")).toBeNull();
+    }
+  });
+
+  it("no origin is allowed by default; HSTS only when configured", async () => {
+    const services = inject("testServices");
+    const plain = await startApi({ db: database, redisUrl: services.redisUrl, env: { QUERY_API_HSTS: "true" } });
+    try {
+      const preflight = await fetch(`http://127.0.0.1:${plain.port}/trpc/configs.list`, {
+        method: "OPTIONS",
+        headers: { origin: "http://localhost:3000", "access-control-request-method": "GET" },
+      });
+      expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+      expect(preflight.headers.get("strict-transport-security")).toMatch(/^max-age=\d+/);
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it("a body over the limit (1 MiB) is refused with 413 by its Content-Length, unread", async () => {
+    const token = await signToken(admin);
+    const response = await fetch(`${base()}/trpc/configs.create`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "x".repeat(1_100_000) }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
+  });
+
+  it("a chunked body is cut off with 413 once it passes the limit", async () => {
+    const token = await signToken(admin);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${base()}/trpc/configs.create`,
+        {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "transfer-encoding": "chunked" },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      const chunk = Buffer.alloc(64 * 1024, "a");
+      for (let i = 0; i < 24; i++) req.write(chunk);
+      req.end();
+    });
+    expect(status).toBe(413);
+  });
+});
+
+describe("a refused subscription (issue 14)", () => {
+  const subscribe = (input: unknown, token?: string) =>
+    fetch(`${base()}/trpc/counts.onChange?input=${encodeURIComponent(JSON.stringify(input))}`, {
+      headers: { accept: "text/event-stream", ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    });
+
+  it("answers 403 / 401 / 400 before any event stream opens", async () => {
+    const forbidden = await subscribe(
+      { organizationId: randomUUID() },
+      await signToken({ sub: randomUUID(), org: ORG, roles: ["coordinator"] }),
+    );
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.headers.get("content-type")).toBe("application/json");
+    expect(await forbidden.json()).toMatchObject({ error: { code: -32003, data: { code: "FORBIDDEN", httpStatus: 403 } } });
+    const anonymous = await subscribe({});
+    expect(anonymous.status).toBe(401);
+    await anonymous.body?.cancel();
+    const invalid = await subscribe({ lastEventId: 42 }, await signToken(admin));
+    expect(invalid.status).toBe(400);
+    await invalid.body?.cancel();
+  });
+
+  it("an allowed subscription still opens its stream", async () => {
+    const controller = new AbortController();
+    const allowed = await fetch(`${base()}/trpc/counts.onChange?input=${encodeURIComponent("{}")}`, {
+      headers: { accept: "text/event-stream", authorization: `Bearer ${await signToken(admin)}` },
+      signal: controller.signal,
+    });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("content-type")).toContain("text/event-stream");
+    controller.abort();
   });
 });
 
@@ -219,6 +343,43 @@ describe("rate limit", () => {
       expect(error.data?.httpStatus).toBe(429);
       expect(error.message).toBe("rate limit exceeded; retry in 40 s");
       expect(await outcome(limited.client({ sub: randomUUID(), org: ORG, roles: ["org_admin"] }).configs.list.query({}))).toBe("OK");
+      // Issue 14: the 429 carries Retry-After, also on a file download.
+      const token = await signToken(user);
+      const raw = await fetch(`${limited.url}/configs.list`, { headers: { authorization: `Bearer ${token}` } });
+      expect(raw.status).toBe(429);
+      expect(raw.headers.get("retry-after")).toBe("40");
+      const file = await fetch(
+        `${limited.url.replace(/\/trpc$/, "")}/files/bufdir.exportCsv?input=${encodeURIComponent('{"year":2026}')}`,
+        {
+          headers: { authorization: `Bearer ${token}` },
+        },
+      );
+      expect(file.status).toBe(429);
+      expect(file.headers.get("retry-after")).toBe("40");
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it("limits calls without a valid token per client address, with Retry-After (issue 14)", async () => {
+    const services = inject("testServices");
+    const limited = await startApi({
+      db: database,
+      redisUrl: services.redisUrl,
+      env: { QUERY_API_ANONYMOUS_RATE_LIMIT_PER_MINUTE: "3" },
+      now: () => new Date("2026-06-15T10:00:45Z"),
+    });
+    try {
+      const results: string[] = [];
+      for (let i = 0; i < 2; i++) results.push(await outcome(limited.client(null).configs.list.query({})));
+      results.push(await outcome(limited.client("not.a.jwt").configs.list.query({})));
+      results.push(await outcome(limited.client(null).configs.list.query({})));
+      expect(results).toEqual(["UNAUTHORIZED", "UNAUTHORIZED", "UNAUTHORIZED", "TOO_MANY_REQUESTS"]);
+      const raw = await fetch(`${limited.url}/configs.list`);
+      expect(raw.status).toBe(429);
+      expect(raw.headers.get("retry-after")).toBe("15");
+      // A caller with a valid token is not held back by the anonymous budget of the address.
+      expect(await outcome(limited.client({ sub: randomUUID(), org: ORG, roles: ["org_admin"] }).configs.list.query({}))).toBe("OK");
     } finally {
       await limited.stop();
     }
@@ -252,6 +413,59 @@ describe("JWKS (AUTH_JWKS_URL)", () => {
         .sign(privateKey);
       expect((await withJwks.client(token).configs.list.query({})).configs).toHaveLength(1);
       expect(await outcome(withJwks.client(admin).configs.list.query({}))).toBe("UNAUTHORIZED");
+    } finally {
+      await withJwks.stop();
+      await new Promise<void>((resolve) => jwks.close(() => resolve()));
+    }
+  });
+});
+
+describe("JWKS key rotation (issue 14)", () => {
+  it("picks up a new kid after rotation, refuses an unknown kid and the retired key, and bounds the lifetime", async () => {
+    const first = await generateKeyPair("ES256");
+    const second = await generateKeyPair("ES256");
+    const stranger = await generateKeyPair("ES256");
+    type Key = Parameters<typeof exportJWK>[0];
+    const jwkOf = async (key: Key, kid: string) => ({ ...(await exportJWK(key)), kid, alg: "ES256", use: "sig" });
+    let published = [await jwkOf(first.publicKey, "k1")];
+    let fetches = 0;
+    const jwks = createServer((_, res) => {
+      fetches += 1;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ keys: published }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", () => resolve()));
+    const address = jwks.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    const services = inject("testServices");
+    // Cooldown 0: an unknown kid refetches the set at once (the default 30 s would need a wait).
+    const withJwks = await startApi({
+      db: database,
+      redisUrl: services.redisUrl,
+      env: { AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`, AUTH_JWKS_COOLDOWN_SECONDS: "0" },
+    });
+    const sign = (key: Key, kid: string, expiresIn: string = "5m") =>
+      new SignJWT({ org: ORG, roles: ["org_admin"] })
+        .setProtectedHeader({ alg: "ES256", kid })
+        .setSubject(randomUUID())
+        .setIssuedAt()
+        .setIssuer("honorarium-tracker-auth")
+        .setAudience("honorarium-tracker-api")
+        .setExpirationTime(expiresIn)
+        .sign(key);
+    const list = async (token: string) => outcome(withJwks.client(token).configs.list.query({}));
+    try {
+      expect(await list(await sign(first.privateKey, "k1"))).toBe("OK");
+      expect(await list(await sign(stranger.privateKey, "k9"))).toBe("UNAUTHORIZED");
+      // A known kid signed by another key: the signature decides.
+      expect(await list(await sign(stranger.privateKey, "k1"))).toBe("UNAUTHORIZED");
+      expect(await list(await sign(first.privateKey, "k1", "48h"))).toBe("UNAUTHORIZED");
+      // Rotation: the issuer publishes k2 and retires k1.
+      published = [await jwkOf(second.publicKey, "k2")];
+      const before = fetches;
+      expect(await list(await sign(second.privateKey, "k2"))).toBe("OK");
+      expect(fetches).toBeGreaterThan(before);
+      expect(await list(await sign(first.privateKey, "k1"))).toBe("UNAUTHORIZED");
     } finally {
       await withJwks.stop();
       await new Promise<void>((resolve) => jwks.close(() => resolve()));

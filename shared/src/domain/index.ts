@@ -3,3 +3,4 @@ export * from "./money.ts";
 export * from "./thresholds.ts";
 export * from "./entitlement.ts";
 export * from "./notification-preferences.ts";
+export * from "./outbound-target.ts";

@@ -51,8 +51,16 @@ export class FetchEventSource extends EventTarget {
           credentials: this.withCredentials ? "include" : "same-origin",
         });
         if (response.status !== 200 || response.body === null) {
+          // The API refuses a subscription with its HTTP status and tRPC's error shape (JSON) before
+          // opening a stream; handed to the link as tRPC's own error event, the caller gets a
+          // TRPCClientError with the code (FORBIDDEN, UNAUTHORIZED, ...).
+          const refusal = await response.json().catch(() => undefined);
           this.readyState = this.CLOSED;
-          this.dispatchEvent(new Event("error"));
+          const shape = (refusal as { error?: unknown } | undefined)?.error;
+          // Not followed by an "error" event: the link's stream would fail with that and drop the
+          // queued refusal; the refusal ends the subscription by itself.
+          if (shape !== undefined) this.dispatchEvent(new MessageEvent("serialized-error", { data: JSON.stringify(shape) }));
+          else this.dispatchEvent(new Event("error"));
           return;
         }
         this.readyState = this.OPEN;

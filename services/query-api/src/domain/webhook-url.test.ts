@@ -1,8 +1,9 @@
+import type { AllowedHostPort } from "@honorarium/shared/domain";
 import { describe, expect, it } from "vitest";
 import { DomainError } from "./errors.ts";
 import { checkWebhookUrl } from "./webhook-url.ts";
 
-const refused = (url: string, allow: string[] = []) => {
+const refused = (url: string, allow: AllowedHostPort[] = []) => {
   try {
     checkWebhookUrl(url, allow);
     return false;
@@ -25,12 +26,21 @@ describe("webhook URL guard", () => {
     "https://169.254.169.254/latest",
     "https://[::1]/x",
     "https://localhost/x",
+    "https://localhost./x",
+    "https://[::127.0.0.1]/x",
+    "https://[64:ff9b::7f00:1]/x",
+    "https://[fec0::1]/x",
+    "https://[ff02::1]/x",
+    "https://[2001:db8::1]/x",
+    "https://198.18.0.1/x",
+    "https://192.0.0.1/x",
     "not a url",
   ])("refuses %s", (url) => {
     expect(refused(url)).toBe(true);
   });
   it("allows an allow-listed host over http", () => {
-    expect(refused("http://127.0.0.1:8080/hook", ["127.0.0.1"])).toBe(false);
+    expect(refused("http://127.0.0.1:8080/hook", [{ host: "127.0.0.1", port: 8080 }])).toBe(false);
+    expect(refused("http://127.0.0.1:6379/", [{ host: "127.0.0.1", port: 8080 }])).toBe(true);
     expect(refused("http://127.0.0.1:8080/hook", [])).toBe(true);
   });
 });

@@ -20,6 +20,7 @@ const claimsSchema = z.object({
   roles: z.array(z.string()).transform((roles) => roles.filter((role): role is Role => (ROLES as readonly string[]).includes(role))),
   scopes: z.array(z.uuid()).default([]),
   exp: z.number().optional(),
+  iat: z.number().optional(),
 });
 
 export interface TokenVerifierOptions {
@@ -27,6 +28,12 @@ export interface TokenVerifierOptions {
   jwksUrl?: string | undefined;
   issuer: string;
   audience: string;
+  /** Longest accepted lifetime: exp - iat, or exp - now when the token has no iat. */
+  maxLifetimeSeconds: number;
+  /** How far a token's iat may lie in the future (clocks of issuer and API differ a little). */
+  clockSkewSeconds: number;
+  /** How long after a JWKS fetch an unknown kid may trigger the next one (jose's cooldown). */
+  jwksCooldownSeconds?: number;
 }
 
 /** Why a token was refused, in words safe to show the caller. */
@@ -41,7 +48,9 @@ export type TokenVerifier = (token: string) => Promise<Caller>;
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const key: Uint8Array | JWTVerifyGetKey =
-    options.jwksUrl !== undefined ? createRemoteJWKSet(new URL(options.jwksUrl)) : new TextEncoder().encode(options.secret ?? "");
+    options.jwksUrl !== undefined
+      ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: (options.jwksCooldownSeconds ?? 30) * 1000 })
+      : new TextEncoder().encode(options.secret ?? "");
   const algorithms = options.jwksUrl !== undefined ? ["RS256", "ES256", "EdDSA", "PS256"] : ["HS256"];
   // Verified tokens, until they expire: the same token arrives with every request of a session,
   // and HMAC/RSA verification through WebCrypto is the costliest step of a cached read.
@@ -63,7 +72,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   async function verifyOnce(token: string): Promise<{ caller: Caller; expiresAtMs: number | null }> {
     let payload: unknown;
     try {
-      const checks = { issuer: options.issuer, audience: options.audience, algorithms, requiredClaims: ["exp", "sub"] };
+      const checks = {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms,
+        requiredClaims: ["exp", "sub"],
+      };
       const result = key instanceof Uint8Array ? await jwtVerify(token, key, checks) : await jwtVerify(token, key, checks);
       payload = result.payload;
     } catch (error) {
@@ -74,7 +88,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new AuthenticationError("the token lacks the claims sub (uuid), roles and org");
-    const { sub, org, roles, scopes, exp } = claims.data;
+    const { sub, org, roles, scopes, exp, iat } = claims.data;
+    // Bounds jose does not check: a stolen token with exp in the year 275760, or one "issued"
+    // tomorrow, would otherwise be good for ever (issue 14).
+    const nowSeconds = Date.now() / 1000;
+    if (iat !== undefined && iat > nowSeconds + options.clockSkewSeconds)
+      throw new AuthenticationError("the token's iat claim is not accepted (issued in the future)");
+    if (exp !== undefined && exp - (iat ?? nowSeconds) > options.maxLifetimeSeconds)
+      throw new AuthenticationError(`the token's exp claim is not accepted (lifetime over ${options.maxLifetimeSeconds} s)`);
     if (roles.length === 0) throw new AuthenticationError("the token grants no known role");
     if (org === undefined && !roles.includes("global_admin")) throw new AuthenticationError("the token names no organization (org)");
     return { caller: { userId: sub, organizationId: org ?? null, roles, scopes }, expiresAtMs: exp === undefined ? null : exp * 1000 };

@@ -1,3 +1,4 @@
+import type { AllowedHostPort } from "@honorarium/shared/domain";
 import type { Logger } from "pino";
 import type { CountsChangedFeed } from "../adapters/redis/counts-changed-feed.ts";
 import type { RateLimiter } from "../adapters/redis/rate-limiter.ts";
@@ -9,7 +10,8 @@ import type { ApiMetrics } from "./metrics.ts";
 /** Settings the handlers read (from config.ts). */
 export interface ApiSettings {
   taxNearRatio: number;
-  webhookAllowHosts: readonly string[];
+  /** host:port targets allowed over http and on private addresses. */
+  webhookAllowHosts: readonly AllowedHostPort[];
   /** A rotated-out webhook secret keeps signing this long beside the new one. */
   webhookSecretOverlapMs: number;
   /** undefined: Web Push is not configured (push.vapidPublicKey answers null). */
@@ -21,6 +23,8 @@ export interface ApiDependencies {
   repositories: Repositories;
   cache: ReadCache;
   rateLimiter: RateLimiter;
+  /** Calls without a valid token, keyed by client address. */
+  anonymousRateLimiter: RateLimiter;
   feed: CountsChangedFeed;
   metrics: ApiMetrics;
   settings: ApiSettings;
@@ -32,10 +36,12 @@ export interface ApiDependencies {
 export interface RequestCredentials {
   authorization: string | null | undefined;
   connectionParams: Record<string, unknown> | null;
+  /** The peer's address (the socket's; no proxy header is trusted). */
+  clientAddress: string | undefined;
 }
 
 export function createContextFactory(deps: ApiDependencies, verifyToken: TokenVerifier) {
-  return async ({ authorization, connectionParams }: RequestCredentials) => {
+  return async ({ authorization, connectionParams, clientAddress }: RequestCredentials) => {
     // EventSource cannot send headers: subscriptions may carry the token in connectionParams instead.
     const fromParams = connectionParams?.token;
     const token = bearerToken(authorization ?? undefined) ?? (typeof fromParams === "string" ? fromParams : undefined);
@@ -48,7 +54,7 @@ export function createContextFactory(deps: ApiDependencies, verifyToken: TokenVe
         authError = error instanceof AuthenticationError ? error.message : "the token is not valid";
       }
     }
-    return { deps, caller, authError };
+    return { deps, caller, authError, clientAddress: clientAddress ?? "unknown" };
   };
 }
 

@@ -1,6 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { databaseIsReachable } from "@honorarium/shared/db";
+import { createOpsServer } from "@honorarium/shared/infra";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Redis } from "ioredis";
@@ -16,6 +17,10 @@ import { withTimeout } from "../adapters/redis/with-timeout.ts";
 import { renderOpenApiDocument } from "../openapi.ts";
 import type { QueryApiConfig } from "../config.ts";
 import { appRouter } from "../routers/app.router.ts";
+import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError, parseConnectionParamsFromString } from "@trpc/server/http";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
+import { RateLimitedError } from "./trpc.ts";
 import { createTokenVerifier } from "./auth.ts";
 import { type ApiDependencies, createContextFactory } from "./context.ts";
 import { createApiMetrics } from "./metrics.ts";
@@ -33,17 +38,28 @@ export interface QueryApiServerOptions {
 }
 
 export interface QueryApiServer {
-  start(): Promise<{ port: number; url: string }>;
+  start(): Promise<{ port: number; url: string; opsPort: number }>;
   stop(): Promise<void>;
 }
 
 /**
- * One port (QUERY_API_PORT) serves tRPC at /trpc (batching, SSE subscriptions) and /healthz,
- * /readyz, /metrics and /openapi.json beside it; those paths and CORS are handled before the request reaches tRPC.
+ * The public port (QUERY_API_PORT) serves tRPC at /trpc (batching, SSE subscriptions) and /healthz,
+ * /readyz and /openapi.json beside it; those paths and CORS are handled before the request reaches
+ * tRPC. /metrics (procedure names, error rates, cache outcomes: reconnaissance for an outsider) is
+ * only on the ops port (QUERY_API_OPS_PORT), like the counter's and the notifier's.
  */
 /** Downloads of export procedures (see serveFile). */
 const FILES_PATH = "/files/";
 const FILE_PROCEDURES = new Set(["bufdir.exportCsv", "statements.exportCsv", "payouts.export"]);
+
+/** A 429 says when to come back (RFC 9110 Retry-After, in seconds): the longest wait of a batch's refusals. */
+function retryAfterMeta(errors: readonly TRPCError[]): { headers?: Record<string, string> } {
+  const waits = errors.flatMap((error) => (error.cause instanceof RateLimitedError ? [error.cause.retryAfterSeconds] : []));
+  return waits.length === 0 ? {} : { headers: { "retry-after": String(Math.max(...waits)) } };
+}
+
+/** Subscription procedures, checked before their event stream opens (see refuseSubscription). */
+const SUBSCRIPTIONS = new Set(["counts.onChange"]);
 
 /** How long stop() waits for requests in progress before cutting their connections. */
 const STOP_GRACE_MS = 10_000;
@@ -84,6 +100,13 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
       logger,
       now: () => now().getTime(),
     }),
+    anonymousRateLimiter: createRedisRateLimiter({
+      redis,
+      prefix: config.QUERY_API_REDIS_PREFIX,
+      perMinute: config.QUERY_API_ANONYMOUS_RATE_LIMIT_PER_MINUTE,
+      logger,
+      now: () => now().getTime(),
+    }),
     feed,
     metrics,
     settings: {
@@ -100,13 +123,24 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
     jwksUrl: config.AUTH_JWKS_URL,
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
+    maxLifetimeSeconds: config.AUTH_MAX_TOKEN_LIFETIME_SECONDS,
+    clockSkewSeconds: config.AUTH_CLOCK_SKEW_SECONDS,
+    jwksCooldownSeconds: config.AUTH_JWKS_COOLDOWN_SECONDS,
   });
   const createContext = createContextFactory(deps, verifyToken);
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
-    createContext: ({ req, info }) => createContext({ authorization: req.headers.authorization, connectionParams: info.connectionParams }),
+    createContext: ({ req, info }) =>
+      createContext({
+        authorization: req.headers.authorization,
+        connectionParams: info.connectionParams,
+        clientAddress: req.socket.remoteAddress,
+      }),
     allowMethodOverride: false,
+    // Content-Length is checked before tRPC sees the request; this aborts a chunked body mid-stream.
+    maxBodySize: config.QUERY_API_MAX_BODY_BYTES,
+    responseMeta: ({ errors }) => retryAfterMeta(errors),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, procedure: path }, "request failed");
     },
@@ -121,6 +155,17 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
     res.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
     res.setHeader("access-control-allow-headers", "authorization, content-type, trpc-accept, last-event-id, x-trpc-source");
     res.setHeader("access-control-max-age", "600");
+  }
+
+  // Browser-facing defaults on every response: the API answers JSON and event streams only, so it
+  // is never to be sniffed as something else, framed, embedded by another origin or sent a referrer.
+  function applySecurityHeaders(res: ServerResponse): void {
+    res.setHeader("x-content-type-options", "nosniff");
+    res.setHeader("referrer-policy", "no-referrer");
+    res.setHeader("x-frame-options", "DENY");
+    res.setHeader("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    res.setHeader("cross-origin-resource-policy", "same-origin");
+    if (config.QUERY_API_HSTS) res.setHeader("strict-transport-security", "max-age=31536000; includeSubDomains");
   }
 
   async function readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
@@ -157,9 +202,16 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
       endpoint: "/trpc",
       req: new Request(`http://files/trpc/${procedure}${query}`, { headers }),
       createContext: ({ req: inner, info }) =>
-        createContext({ authorization: inner.headers.get("authorization"), connectionParams: info.connectionParams }),
+        createContext({
+          authorization: inner.headers.get("authorization"),
+          connectionParams: info.connectionParams,
+          clientAddress: req.socket.remoteAddress,
+        }),
+      responseMeta: ({ errors }) => retryAfterMeta(errors),
     });
     const body = await answer.text();
+    const retryAfter = answer.headers.get("retry-after");
+    if (retryAfter !== null) res.setHeader("retry-after", retryAfter);
     if (!answer.ok) return reply(res, answer.status, body);
     const file = (JSON.parse(body) as { result: { data: { filename: string; contentType: string; csv: string } } }).result.data;
     res.writeHead(200, {
@@ -171,9 +223,65 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
     res.end(file.csv);
   }
 
+  /**
+   * tRPC answers an SSE subscription with 200 and only then runs the procedure, so a refusal
+   * (401, 403, 400) arrived as `event: serialized-error` inside an open stream. A subscription is
+   * therefore first called in process (authentication, rate limit, input, authorization): a
+   * refusal is answered with its HTTP status and tRPC's error shape as JSON, before any stream
+   * opens. The resolver's generator is discarded unstarted (its body, the listening, runs only
+   * when iterated). Returns true when it answered.
+   */
+  async function refuseSubscription(req: IncomingMessage, res: ServerResponse, procedure: string): Promise<boolean> {
+    const search = new URL(req.url ?? "/", "http://sse").searchParams;
+    let input: unknown;
+    let connectionParams: Record<string, unknown> | null;
+    try {
+      const raw = search.get("input");
+      input = raw === null ? undefined : JSON.parse(raw);
+      const params = search.get("connectionParams");
+      connectionParams = params === null ? null : parseConnectionParamsFromString(params);
+    } catch {
+      return false; // tRPC answers malformed requests itself
+    }
+    const ctx = await createContext({
+      authorization: req.headers.authorization,
+      connectionParams,
+      clientAddress: req.socket.remoteAddress,
+    });
+    try {
+      const caller = appRouter.createCaller(ctx);
+      if (procedure === "counts.onChange") {
+        const stream = await caller.counts.onChange(input as Parameters<typeof caller.counts.onChange>[0]);
+        // An unstarted generator: return() ends it without running its body.
+        await stream[Symbol.asyncIterator]().return?.(undefined);
+      }
+      return false;
+    } catch (error) {
+      if (!(error instanceof TRPCError)) return false;
+      const httpStatus = getHTTPStatusCodeFromError(error);
+      const message = error.code === "INTERNAL_SERVER_ERROR" ? "internal error" : error.message;
+      reply(
+        res,
+        httpStatus,
+        JSON.stringify({
+          error: { message, code: TRPC_ERROR_CODES_BY_KEY[error.code], data: { code: error.code, httpStatus, path: procedure } },
+        }),
+      );
+      return true;
+    }
+  }
+
   let openApi: string | undefined;
   // Rendered on first request: the document is static for a running server.
   const openApiText = () => (openApi ??= renderOpenApiDocument());
+
+  const ops = createOpsServer({
+    port: config.QUERY_API_OPS_PORT,
+    host: config.QUERY_API_OPS_HOST,
+    registry,
+    logger,
+    readiness: { postgres: () => databaseIsReachable(db) },
+  });
 
   let server: Server | undefined;
   // Responses not yet finished: stop() lets requests finish, but cuts event streams (they never do).
@@ -189,7 +297,23 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
           // While stopping, a keep-alive connection whose answer went out is closed at once.
           closing?.closeIdleConnections();
         });
+        applySecurityHeaders(res);
         applyCors(req, res);
+        const declared = Number(req.headers["content-length"] ?? 0);
+        if (declared > config.QUERY_API_MAX_BODY_BYTES) {
+          // Refused unread; once the answer is out the socket is closed, so Node does not read (dump)
+          // the rest of the body either.
+          res.setHeader("connection", "close");
+          res.once("finish", () => req.socket.destroy());
+          reply(
+            res,
+            413,
+            JSON.stringify({
+              error: { message: `the body is larger than ${config.QUERY_API_MAX_BODY_BYTES} bytes`, code: "PAYLOAD_TOO_LARGE" },
+            }),
+          );
+          return;
+        }
         if (req.method === "OPTIONS") {
           res.writeHead(204);
           res.end();
@@ -197,6 +321,19 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
         }
         const path = (req.url ?? "/").split("?")[0] ?? "/";
         if (path.startsWith("/trpc/")) {
+          const procedure = path.slice("/trpc/".length);
+          if (req.method === "GET" && SUBSCRIPTIONS.has(procedure)) {
+            refuseSubscription(req, res, procedure)
+              .then((answered) => {
+                if (!answered) trpcHandler(req, res);
+              })
+              .catch((error: unknown) => {
+                logger.error({ err: error }, "subscription check failed");
+                if (!res.headersSent)
+                  reply(res, 500, JSON.stringify({ error: { message: "internal error", code: "INTERNAL_SERVER_ERROR" } }));
+              });
+            return;
+          }
           trpcHandler(req, res);
           return;
         }
@@ -215,13 +352,6 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
             .catch(() => reply(res, 503, JSON.stringify({ status: "not ready" })));
           return;
         }
-        if (path === "/metrics") {
-          registry
-            .metrics()
-            .then((text) => reply(res, 200, text, registry.contentType))
-            .catch(() => reply(res, 500, JSON.stringify({ error: "metrics unavailable" })));
-          return;
-        }
         reply(res, 404, JSON.stringify({ error: "not found" }));
       });
       server.keepAliveTimeout = 65_000;
@@ -233,13 +363,15 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
         listening.listen(config.QUERY_API_PORT, config.QUERY_API_HOST, () => resolve());
       });
       const { port } = listening.address() as AddressInfo;
-      logger.info({ port }, "query API listening");
-      return { port, url: `http://127.0.0.1:${port}/trpc` };
+      const { port: opsPort } = await ops.start();
+      logger.info({ port, opsPort }, "query API listening");
+      return { port, url: `http://127.0.0.1:${port}/trpc`, opsPort };
     },
     async stop() {
       const running = server;
       server = undefined;
       await feed.stop();
+      await ops.stop();
       if (running === undefined) return;
       // Stop accepting, let requests in progress answer (their database work is not cut off by the
       // pool closing after us), close idle keep-alive connections; SSE streams end now (clients

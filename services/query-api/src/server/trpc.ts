@@ -78,14 +78,31 @@ const observed = t.middleware(async ({ ctx, path, type, next }) => {
 
 export const publicProcedure = t.procedure.use(observed);
 
-/** A verified token and the per-user rate limit. */
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  if (ctx.caller === null) throw new TRPCError({ code: "UNAUTHORIZED", message: ctx.authError ?? "a Bearer token is required" });
-  const verdict = await ctx.deps.rateLimiter.allow(ctx.caller.userId);
-  if (!verdict.allowed) {
-    ctx.deps.metrics.rateLimited.inc();
-    throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `rate limit exceeded; retry in ${verdict.retryAfterSeconds} s` });
+/** The cause of a 429: the HTTP layer turns it into a Retry-After header. */
+export class RateLimitedError extends Error {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super(`rate limit exceeded; retry in ${retryAfterSeconds} s`);
+    this.name = "RateLimitedError";
+    this.retryAfterSeconds = retryAfterSeconds;
   }
+}
+
+function rateLimited(ctx: Context, retryAfterSeconds: number): TRPCError {
+  ctx.deps.metrics.rateLimited.inc();
+  const cause = new RateLimitedError(retryAfterSeconds);
+  return new TRPCError({ code: "TOO_MANY_REQUESTS", message: cause.message, cause });
+}
+
+/** A verified token and the per-user rate limit; calls without one are limited per client address. */
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  if (ctx.caller === null) {
+    const anonymous = await ctx.deps.anonymousRateLimiter.allow(`anon:${ctx.clientAddress}`);
+    if (!anonymous.allowed) throw rateLimited(ctx, anonymous.retryAfterSeconds);
+    throw new TRPCError({ code: "UNAUTHORIZED", message: ctx.authError ?? "a Bearer token is required" });
+  }
+  const verdict = await ctx.deps.rateLimiter.allow(ctx.caller.userId);
+  if (!verdict.allowed) throw rateLimited(ctx, verdict.retryAfterSeconds);
   return next({ ctx: { caller: ctx.caller satisfies Caller } });
 });
 

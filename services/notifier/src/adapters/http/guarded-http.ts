@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { LookupFunction } from "node:net";
-import { checkTarget, isForbiddenAddress } from "../../domain/target-policy.ts";
+import { type AllowedHostPort, checkOutboundTarget, isForbiddenAddress } from "@honorarium/shared/domain";
 
 /** The SSRF guard refused the target; never worth a retry. */
 export class TargetRejectedError extends Error {
@@ -13,8 +13,8 @@ export class TargetRejectedError extends Error {
 }
 
 export interface GuardedHttpOptions {
-  /** Hosts allowed over http and on private addresses (e.g. 127.0.0.1 in tests). */
-  allowHosts: readonly string[];
+  /** host:port targets allowed over http and on private addresses (e.g. 127.0.0.1:* in tests). */
+  allowHosts: readonly AllowedHostPort[];
   timeoutMs: number;
 }
 
@@ -49,7 +49,7 @@ export function createGuardedHttp(options: GuardedHttpOptions): GuardedHttp {
   };
   return {
     post(url, headers, body) {
-      const verdict = checkTarget(url, options.allowHosts);
+      const verdict = checkOutboundTarget(url, options.allowHosts);
       if (!verdict.allowed) return Promise.reject(new TargetRejectedError(verdict.reason));
       const target = verdict.url;
       const send = target.protocol === "https:" ? httpsRequest : httpRequest;

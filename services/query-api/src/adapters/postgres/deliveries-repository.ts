@@ -55,6 +55,23 @@ export function createPostgresDeliveriesRepository(db: Knex): IDeliveriesReposit
         const query = db("assignment_deliveries").where({ organization_id: organizationId });
         if (filter.peerMentorId !== undefined) query.where("peer_mentor_id", filter.peerMentorId);
         if (filter.unread) query.whereNull("opened_at");
+        const reach = filter.coordinator;
+        if (reach !== undefined) {
+          // Deliveries carry no scope: a mentor belongs to the scopes their counted assignments are in.
+          query.where((q) => {
+            q.where("assignment_deliveries.coordinator_id", reach.userId).orWhereExists((ledger) => {
+              ledger
+                .select(db.raw("1"))
+                .from("assignment_ledger")
+                .whereRaw("assignment_ledger.organization_id = assignment_deliveries.organization_id")
+                .whereRaw("assignment_ledger.peer_mentor_id = assignment_deliveries.peer_mentor_id")
+                .where((scope) => {
+                  scope.whereNull("assignment_ledger.scope_id");
+                  if (reach.scopeIds.length > 0) scope.orWhereIn("assignment_ledger.scope_id", [...reach.scopeIds]);
+                });
+            });
+          });
+        }
         if (filter.deliveredBefore !== undefined) {
           query.where("delivery_status", "delivered").whereNull("opened_at").where("delivered_at", "<", filter.deliveredBefore);
         }

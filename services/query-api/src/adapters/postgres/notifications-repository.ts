@@ -113,14 +113,16 @@ export function createPostgresNotificationsRepository(db: Knex): INotificationsR
 export function createPostgresPushSubscriptionsRepository(db: Knex): IPushSubscriptionsRepository {
   return {
     async upsert({ organizationId, userId, endpoint, p256dh, auth }) {
-      // An endpoint belongs to one browser: subscribing again (perhaps as another user) takes it over.
+      // A subscription belongs to its owner: subscribing again refreshes the owner's keys, but an
+      // endpoint owned by another user (of any organisation) is never moved (issue 14: a takeover
+      // silently stopped the victim's pushes). No row back means someone else owns it.
       const [row]: { id: string }[] = await db("push_subscriptions")
         .insert({ organization_id: organizationId, user_id: userId, endpoint, p256dh, auth })
         .onConflict("endpoint")
-        .merge({ organization_id: organizationId, user_id: userId, p256dh, auth })
+        .merge({ p256dh, auth })
+        .where({ "push_subscriptions.organization_id": organizationId, "push_subscriptions.user_id": userId })
         .returning("id");
-      if (row === undefined) throw new Error("upsert returned no row");
-      return row;
+      return row ?? null;
     },
     async remove({ userId, endpoint }) {
       return db("push_subscriptions").delete().where({ user_id: userId, endpoint });

@@ -1,12 +1,13 @@
-import { resolveOrganization } from "../../domain/access.ts";
+import { resolveOrganization, visibilityOf } from "../../domain/access.ts";
 import { overdueCutoff } from "../../domain/deliveries.ts";
 import type { HandlerOptions } from "../types.ts";
 import type { ListDeliveriesInput } from "./list.schema.ts";
 
 /**
- * A coordinator's view of their organization's deliveries (spec 004). Deliveries carry no RK scope,
- * so every coordinator of the organization sees all of them (as the counter accepts dispatch by any
- * coordinator of the mentor's organization).
+ * A coordinator's view of their organization's deliveries (spec 004). Coordinators see their scopes
+ * (DESIGN.md), here too (issue 14; before, every coordinator saw the whole organisation's): a
+ * delivery carries no RK scope, so a coordinator sees the deliveries they dispatched and those of
+ * mentors counted in one of their scopes (or organisation-wide); administrators see all.
  */
 export async function listDeliveriesHandler({ ctx, input }: HandlerOptions<ListDeliveriesInput>) {
   const organizationId = resolveOrganization(ctx.caller, input.organizationId);
@@ -16,6 +17,8 @@ export async function listDeliveriesHandler({ ctx, input }: HandlerOptions<ListD
       peerMentorId: input.peerMentorId,
       unread: input.unread,
       deliveredBefore: input.overdue ? overdueCutoff(ctx.deps.now()) : undefined,
+      coordinator: ((visibility) =>
+        visibility.kind === "scopes" ? { userId: ctx.caller.userId, scopeIds: visibility.scopeIds } : undefined)(visibilityOf(ctx.caller)),
     },
     { limit: input.pageSize, offset: (input.page - 1) * input.pageSize },
   );
