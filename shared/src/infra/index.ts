@@ -6,3 +6,4 @@ export * from "./shutdown.ts";
 export * from "./assignment-producer.ts";
 export * from "./postgres-offsets-consumer.ts";
 export * from "./transient-faults.ts";
+export * from "./kafka-probe.ts";
