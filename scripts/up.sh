@@ -58,7 +58,8 @@ stop_all() {
 rm -f "$RUN_DIR/pids"
 log "starting the demo webhook receiver, counter, notifier and query API (logs in .run/logs/)"
 start webhook node scripts/demo-webhook-receiver.ts
-for service in counter notifier query-api; do start "$service" bash scripts/start-service.sh "$service"; done
+# Each service under scripts/supervise.sh: one that exits is started again, and the log says so.
+for service in counter notifier query-api; do start "$service" bash scripts/supervise.sh "$service" bash scripts/start-service.sh "$service"; done
 [ "${DETACH:-0}" = 1 ] || trap 'stop_all; exit 0' INT TERM
 
 for target in "counter:$COUNTER_HTTP_PORT" "notifier:$NOTIFIER_HTTP_PORT" "query-api:$QUERY_API_PORT"; do
