@@ -57,7 +57,7 @@ async function applyInTransaction(
                 outcomes: { rejected: fresh.length },
                 afterCommit: null,
               };
-        if (result.deadLetters.length > 0) await insertOutboxMessages(trx, deadLetterRows(batch, fresh, result, refusedBy));
+        if (result.deadLetters.length > 0) await insertOutboxMessages(trx, deadLetterRows(batch, fresh, result));
         return result;
       },
     ),
@@ -85,12 +85,7 @@ async function applyInTransaction(
 }
 
 /** Outbox rows sending the handler's dead letters to `<topic>.dlq` with the original bytes. */
-function deadLetterRows(
-  batch: PartitionBatch,
-  fresh: readonly InboundMessage[],
-  result: HandlerResult,
-  refusedBy: Error | null,
-): OutboxMessage[] {
+function deadLetterRows(batch: PartitionBatch, fresh: readonly InboundMessage[], result: HandlerResult): OutboxMessage[] {
   const byOffset = new Map(fresh.map((message) => [message.offset, message]));
   const failedAt = new Date().toISOString();
   return result.deadLetters.map((letter) => {
@@ -102,8 +97,9 @@ function deadLetterRows(
       key: original?.key ?? null,
       payload: original?.value ?? null,
       headers: {
-        // The refusal path keeps only its own headers: nothing copied may fail the insert a second time.
-        ...(refusedBy === null ? original?.headers : undefined),
+        // Kept on the refusal path too (README: original bytes and headers): insertOutboxMessages
+        // escapes what Postgres text cannot hold, so copying them cannot fail the insert again.
+        ...original?.headers,
         [DEAD_LETTER_HEADERS.reason]: letter.reason,
         [DEAD_LETTER_HEADERS.errorCode]: letter.errorCode,
         [DEAD_LETTER_HEADERS.sourceTopic]: batch.topic,

@@ -25,7 +25,7 @@ export function createThresholdIngest(deps: IngestDependencies): PartitionBatchH
     const events: { event: ThresholdCrossed; publishedAt: Date }[] = [];
     const deadLetters: DeadLetter[] = [];
     for (const message of messages) {
-      const decoded = decodeThresholdCrossed(message.value);
+      const decoded = decodeThresholdCrossed(message.value, message.timestamp);
       if (decoded.valid) events.push({ event: decoded.event, publishedAt: new Date(Number(message.timestamp)) });
       else deadLetters.push({ sourceTopic: topic, sourcePartition: partition, message, code: decoded.code, reason: decoded.reason });
     }
