@@ -81,6 +81,7 @@ export function createNotifier(
       db,
       config.consumerGroup,
       createThresholdIngest({ deadLetters, webPushEnabled, deepLinkBaseUrl: config.deepLinkBaseUrl, metrics, logger }),
+      logger,
     ),
     onLag: (_topic, partition, lag) => metrics.consumerLag.set({ partition: String(partition) }, lag),
     onFatal: hooks.onFatal ?? (() => undefined),

@@ -7,3 +7,4 @@ export * from "./assignment-producer.ts";
 export * from "./postgres-offsets-consumer.ts";
 export * from "./transient-faults.ts";
 export * from "./kafka-probe.ts";
+export * from "./refused-batch.ts";
