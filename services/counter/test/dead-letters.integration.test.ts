@@ -13,6 +13,7 @@ import {
   counterEnv,
   createCounterTopics,
   createKafkaFor,
+  eventTimestamp,
   monthCount,
   startInProcessCounter,
   uniqueCounterTopics,
@@ -86,14 +87,18 @@ describe("counter: poison messages go to the dead-letter topic and the partition
       topic: topics.confirmed,
       acks: -1,
       messages: [
-        { key: ids.mentor, value: JSON.stringify(good[0]) },
+        { key: ids.mentor, value: JSON.stringify(good[0]), timestamp: eventTimestamp(good[0]) },
         ...bad.map((b) => ({ key: ids.mentor, value: b.value, headers: { "x-origin": "poison-test" } })),
-        { key: ids.mentor, value: JSON.stringify(good[1]) },
+        { key: ids.mentor, value: JSON.stringify(good[1]), timestamp: eventTimestamp(good[1]) },
       ],
     });
     const badCancel = JSON.stringify({ eventId: randomUUID(), assignmentId: "not-a-uuid" });
     await producer.send({ topic: topics.cancelled, acks: -1, messages: [{ key: ids.mentor, value: badCancel }] });
-    await producer.send({ topic: topics.confirmed, acks: -1, messages: [{ key: ids.mentor, value: JSON.stringify(good[2]) }] });
+    await producer.send({
+      topic: topics.confirmed,
+      acks: -1,
+      messages: [{ key: ids.mentor, value: JSON.stringify(good[2]), timestamp: eventTimestamp(good[2]) }],
+    });
 
     await waitCaughtUp(kafka, database.db, topics.group, [topics.confirmed, topics.cancelled]);
     expect(await monthCount(database.db, ids, "2026-03")).toBe(3);
@@ -143,6 +148,7 @@ describe("counter: poison messages go to the dead-letter topic and the partition
       messages: [confirmed(other, "2026-03-01T10:00:00Z"), refused, confirmed(other, "2026-03-02T10:00:00Z")].map((event) => ({
         key: event.peerMentorId,
         value: JSON.stringify(event),
+        timestamp: eventTimestamp(event),
         headers: { "x-request-id": `req-${event.eventId}` },
       })),
     });
