@@ -8,3 +8,5 @@ export * from "./postgres-offsets-consumer.ts";
 export * from "./transient-faults.ts";
 export * from "./kafka-probe.ts";
 export * from "./refused-batch.ts";
+export * from "./worker-loop.ts";
+export * from "./pg-listener.ts";
