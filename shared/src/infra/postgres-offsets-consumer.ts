@@ -211,7 +211,27 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
   return {
     async start() {
       stopping = false;
-      await runConsumer();
+      // A fresh or restarting broker answers the first join with retriable conditions ("does not
+      // host this topic-partition" right after the topics were created): start-up waits them out
+      // too, and fails only on a configuration error.
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          await runConsumer();
+          return;
+        } catch (error) {
+          const cause = error instanceof Error ? error : new Error(String(error));
+          if (isConfigurationError(cause)) throw cause;
+          await consumer?.disconnect().catch(() => undefined);
+          if (stopping) return;
+          const delay = delays[Math.min(attempt, delays.length - 1)] ?? 1000;
+          logger[crashes.levelFor("warn", `${cause.name} ${cause.message}`)](
+            { err: cause, attempt: attempt + 1, delayMs: delay },
+            "consumer could not start; retrying",
+          );
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          if (stopping) return;
+        }
+      }
     },
     async stop() {
       stopping = true;
