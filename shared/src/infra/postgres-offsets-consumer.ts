@@ -138,6 +138,9 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
       retry: {
         retries: 10,
         initialRetryTime: 300,
+        // KafkaJS doubles its retry delay up to 30 s by default: after an outage of a few seconds
+        // the consumer would sleep on long after the broker is back. Capped, it looks every ≤ 2 s.
+        maxRetryTime: 2000,
         // KafkaJS's restart policy: it restarts after retriable errors unless this says no.
         restartOnFailure: async (error: Error) => !isConfigurationError(error),
       },
