@@ -70,7 +70,8 @@ npm run --silent build:portal >"$RUN_DIR/logs/portal-build.log" 2>&1 || die "the
 rm -f "$RUN_DIR/pids"
 log "starting the demo webhook receiver, counter, notifier, query API and portal (logs in .run/logs/)"
 start webhook node scripts/demo-webhook-receiver.ts
-for service in counter notifier query-api portal; do start "$service" bash scripts/start-service.sh "$service"; done
+# Each service under scripts/supervise.sh: one that exits is started again, and the log says so.
+for service in counter notifier query-api portal; do start "$service" bash scripts/supervise.sh "$service" bash scripts/start-service.sh "$service"; done
 [ "${DETACH:-0}" = 1 ] || trap 'stop_all; exit 0' INT TERM
 
 for target in "counter:$COUNTER_HTTP_PORT" "notifier:$NOTIFIER_HTTP_PORT" "query-api:$QUERY_API_PORT" "portal:$PORTAL_PORT"; do

@@ -6,6 +6,7 @@ import { EnvError } from "@honorarium/shared";
 // No Docker engine runs on this project's machines, so the compose file is checked by reading it.
 interface ComposeService {
   image?: string;
+  restart?: string;
   build?: unknown;
   command?: string[];
   environment?: Record<string, string | number>;
@@ -32,12 +33,17 @@ describe("docker-compose.yml", () => {
     expect(services.kafka?.environment?.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR).toBe(1);
     expect(services.postgres?.image).toBe("postgres:15");
     expect(services.redis?.image).toBe("redis:7");
-    for (const name of ["kafka", "postgres", "redis"]) expect(services[name]?.healthcheck?.test.length).toBeGreaterThan(0);
+    for (const name of ["kafka", "postgres", "redis"]) {
+      expect(services[name]?.healthcheck?.test.length).toBeGreaterThan(0);
+      expect(services[name]?.restart).toBe("unless-stopped");
+    }
   });
 
   it("migrates before any service starts", () => {
     expect(services.migrate?.command).toEqual(["node", "shared/src/db/migrate-cli.ts", "latest"]);
     expect(services.migrate?.depends_on?.postgres?.condition).toBe("service_healthy");
+    // Retried on failure, but a completed migration is not run again and again.
+    expect(services.migrate?.restart).toBe("on-failure");
   });
 
   it.each(Object.entries(APPLICATIONS))(
@@ -45,6 +51,8 @@ describe("docker-compose.yml", () => {
     (name, { entry, port }) => {
       const service = services[name];
       expect(service?.build).toBe(".");
+      // A service that exits is started again (issue 13: a notifier that exited stayed down).
+      expect(service?.restart).toBe("unless-stopped");
       // Started as npm run start:* starts it: scripts/start-service.sh adds the Node flags and runs the entry.
       expect(service?.command).toEqual(["bash", "scripts/start-service.sh", name]);
       expect(existsSync(new URL(`../${entry}`, import.meta.url))).toBe(true);

@@ -26,6 +26,11 @@ export interface Infra {
   up(): Promise<void>;
   restartKafka(): Promise<void>;
   restartPostgres(): Promise<void>;
+  /** Stop and start apart, for a test to watch the outage in between. */
+  stopKafka(): Promise<void>;
+  startKafka(): Promise<void>;
+  stopPostgres(): Promise<void>;
+  startPostgres(): Promise<void>;
   flushRedis(): Promise<void>;
   down(): Promise<void>;
 }
@@ -109,6 +114,18 @@ export function createInfra(runDir: string, ports: InfraPorts): Infra {
     },
     async restartPostgres() {
       await pgCtl("-m", "fast", "restart");
+    },
+    async stopKafka() {
+      await kafka("down");
+    },
+    async startKafka() {
+      await kafka("up");
+    },
+    async stopPostgres() {
+      await pgCtl("-m", "fast", "stop");
+    },
+    async startPostgres() {
+      await pgCtl("start");
     },
     async flushRedis() {
       await redisCli("FLUSHALL");

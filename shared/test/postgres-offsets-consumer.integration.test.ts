@@ -27,9 +27,12 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
     return topic;
   }
 
-  it("a crash KafkaJS will not restart from is reported as fatal (the entrypoint exits) and readiness goes false", async () => {
+  it("a crash KafkaJS will not restart from is retried by a new consumer, not fatal, and the batch is applied after it", async () => {
     const topic = await freshTopic();
     const fatal: Error[] = [];
+    let calls = 0;
+    const applied: string[] = [];
+    const readiness: boolean[] = [];
     const consumer = createPostgresOffsetsConsumer({
       kafka,
       group: uniqueName("crash"),
@@ -37,8 +40,48 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
       partitionsConsumedConcurrently: 1,
       sessionTimeoutMs: 6000,
       logger,
+      recreateDelaysMs: [100],
+      applyBatch: async ({ messages }): Promise<BatchDecision> => {
+        calls += 1;
+        // KafkaJS does not restart after a non-retriable error ("Failed to find group coordinator" is one).
+        if (calls <= 2) {
+          readiness.push(consumer.isReady());
+          throw new KafkaJSNonRetriableError("the coordinator moved");
+        }
+        applied.push(...messages.map((message) => message.value?.toString() ?? ""));
+        return { kind: "committed", nextOffset: String(Number(messages.at(-1)?.offset ?? 0) + 1) };
+      },
+      onFatal: (error) => fatal.push(error),
+    });
+    await consumer.start();
+    try {
+      await producer.send({ topic, messages: [{ key: "k", value: "v" }] });
+      await eventually(async () => (applied.length > 0 ? true : undefined), 60_000, "the batch applied by a new consumer");
+      expect(applied).toEqual(["v"]);
+      expect(calls).toBe(3);
+      expect(fatal).toEqual([]);
+      await eventually(async () => (consumer.isReady() ? true : undefined), 30_000, "ready again");
+    } finally {
+      await consumer.stop();
+    }
+    expect(consumer.isReady()).toBe(false);
+  });
+
+  it("a configuration error (authorisation) is fatal: no retry can fix it", async () => {
+    const topic = await freshTopic();
+    const fatal: Error[] = [];
+    const consumer = createPostgresOffsetsConsumer({
+      kafka,
+      group: uniqueName("config"),
+      topics: [topic],
+      partitionsConsumedConcurrently: 1,
+      sessionTimeoutMs: 6000,
+      logger,
+      recreateDelaysMs: [100],
       applyBatch: async () => {
-        throw new KafkaJSNonRetriableError("the batch cannot be applied");
+        const error = new KafkaJSNonRetriableError("not allowed");
+        Object.assign(error, { type: "GROUP_AUTHORIZATION_FAILED" });
+        throw error;
       },
       onFatal: (error) => fatal.push(error),
     });
@@ -46,7 +89,7 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
     try {
       await producer.send({ topic, messages: [{ key: "k", value: "v" }] });
       const [error] = await eventually(async () => (fatal.length > 0 ? fatal : undefined), 30_000, "the fatal crash");
-      expect(error?.message).toContain("the batch cannot be applied");
+      expect(error?.message).toContain("not allowed");
       expect(consumer.isReady()).toBe(false);
     } finally {
       await consumer.stop();

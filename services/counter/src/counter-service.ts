@@ -4,6 +4,7 @@ import { createDatabase, databaseIsReachable } from "@honorarium/shared/db";
 import {
   connectRedisBestEffort,
   createKafka,
+  createKafkaProbe,
   createMetricsRegistry,
   createOpsServer,
   createPostgresOffsetsConsumer,
@@ -44,13 +45,14 @@ export interface CounterService {
 }
 
 export interface CounterServiceHooks {
-  /** The consumer stopped for good (KafkaJS will not restart it); the entrypoint exits. */
+  /** A consumer configuration error (no retry can fix it); the entrypoint exits. Faults are retried. */
   onFatal?: (error: Error) => void;
 }
 
 export function createCounterService(config: CounterConfig, logger: Logger, hooks: CounterServiceHooks = {}): CounterService {
   const db = createDatabase(config.DATABASE_URL, { poolMax: config.COUNTER_PARTITIONS_CONCURRENTLY * 3 + 2, applicationName: "counter" });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger });
+  const kafkaProbe = createKafkaProbe({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID });
   const redis = createRedis(config.REDIS_URL, logger, "counter-redis");
   const registry = createMetricsRegistry("counter");
   const metrics = createCounterMetrics(registry);
@@ -86,7 +88,7 @@ export function createCounterService(config: CounterConfig, logger: Logger, hook
         acceptGapFrom,
       ),
     onLag: (topic, partition, lag) => metrics.lag.set({ topic, partition: String(partition) }, lag),
-    onFatal: hooks.onFatal ?? ((error) => logger.fatal({ err: error }, "consumer stopped for good")),
+    onFatal: hooks.onFatal ?? (() => undefined),
   });
   const relay = createOutboxRelay({
     db,
@@ -104,6 +106,7 @@ export function createCounterService(config: CounterConfig, logger: Logger, hook
     logger,
     readiness: {
       database: () => databaseIsReachable(db),
+      kafka: () => kafkaProbe.check(),
       consumerGroup: async () => consumer.isReady(),
     },
   });
@@ -126,6 +129,7 @@ export function createCounterService(config: CounterConfig, logger: Logger, hook
       await consumer.stop();
       await relay.stop();
       await ops.stop();
+      await kafkaProbe.stop();
       await liveUpdates.flush();
       redis.disconnect();
       await db.destroy();

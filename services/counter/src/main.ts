@@ -8,8 +8,9 @@ runMain(async () => {
   const logger = createLogger("counter", config.LOG_LEVEL);
   const shutdown = createShutdown(logger);
   const counter = createCounterService(config, logger, {
-    // Exit non-zero so the supervisor (compose, Kubernetes) restarts a counter that stopped consuming.
-    onFatal: () => shutdown.terminate("consumer crashed without restart", 1),
+    // Broker and database faults are waited out; only a configuration error ends the process
+    // (exit 2, as for invalid env), for the operator to fix.
+    onFatal: () => shutdown.terminate("consumer configuration error", 2),
   });
   shutdown.register("counter", () => counter.stop());
   shutdown.installSignalHandlers();

@@ -386,18 +386,20 @@ describe("counter: counting semantics against Kafka, Postgres and Redis", () => 
     await confirmAll([
       ...[1, 2, 3].map((d) => confirmed(rkA, `2026-03-0${d}T09:00:00Z`)),
       ...[1, 2].map((d) => confirmed(rkB, `2026-03-0${d}T09:00:00Z`)),
-      confirmed(half, "2026-01-15T09:00:00Z"),
-      confirmed(half, "2026-06-30T09:00:00Z"),
-      confirmed(half, "2026-07-01T09:00:00Z"),
-      confirmed(half, "2026-12-31T09:00:00Z"),
+      // A past year: the input rules refuse times more than 7 days after the broker timestamp, and
+      // the broker refuses timestamps ahead of its clock, so a fixed date must not lie in the future.
+      confirmed(half, "2025-01-15T09:00:00Z"),
+      confirmed(half, "2025-06-30T09:00:00Z"),
+      confirmed(half, "2025-07-01T09:00:00Z"),
+      confirmed(half, "2025-12-31T09:00:00Z"),
       ...[1, 2, 3, 4, 5].map((d) => confirmed(plain, `2026-03-0${d}T09:00:00Z`)),
     ]);
     expect((await records(rkA)).filter((r) => r.scope_id === rkA.scope)).toHaveLength(1);
     expect((await records(rkA)).filter((r) => r.scope_id === rkB.scope)).toHaveLength(0);
     const halves = await database.db("honorarium_records").where({ organization_id: halfYear }).orderBy("period_key");
     expect(halves.map((r: RecordRow) => [r.period_type, r.period_key, r.fiscal_year, r.scope_id, r.is_cumulative])).toEqual([
-      ["half_year", "2026-H1", 2026, null, true],
-      ["half_year", "2026-H2", 2026, null, true],
+      ["half_year", "2025-H1", 2025, null, true],
+      ["half_year", "2025-H2", 2025, null, true],
     ]);
     await waitOutboxEmpty(database.db);
     const halfEvents = await eventually(async () => {

@@ -6,12 +6,14 @@ import { createTestDatabase, eventually, type TestDatabase } from "@honorarium/s
 import type { CounterService } from "../src/counter-service.ts";
 import {
   type CounterTopics,
+  cancelled,
   confirmed,
   connectProducer,
   insertTier,
   counterEnv,
   createCounterTopics,
   createKafkaFor,
+  eventTimestamp,
   monthCount,
   startInProcessCounter,
   uniqueCounterTopics,
@@ -85,14 +87,18 @@ describe("counter: poison messages go to the dead-letter topic and the partition
       topic: topics.confirmed,
       acks: -1,
       messages: [
-        { key: ids.mentor, value: JSON.stringify(good[0]) },
+        { key: ids.mentor, value: JSON.stringify(good[0]), timestamp: eventTimestamp(good[0]) },
         ...bad.map((b) => ({ key: ids.mentor, value: b.value, headers: { "x-origin": "poison-test" } })),
-        { key: ids.mentor, value: JSON.stringify(good[1]) },
+        { key: ids.mentor, value: JSON.stringify(good[1]), timestamp: eventTimestamp(good[1]) },
       ],
     });
     const badCancel = JSON.stringify({ eventId: randomUUID(), assignmentId: "not-a-uuid" });
     await producer.send({ topic: topics.cancelled, acks: -1, messages: [{ key: ids.mentor, value: badCancel }] });
-    await producer.send({ topic: topics.confirmed, acks: -1, messages: [{ key: ids.mentor, value: JSON.stringify(good[2]) }] });
+    await producer.send({
+      topic: topics.confirmed,
+      acks: -1,
+      messages: [{ key: ids.mentor, value: JSON.stringify(good[2]), timestamp: eventTimestamp(good[2]) }],
+    });
 
     await waitCaughtUp(kafka, database.db, topics.group, [topics.confirmed, topics.cancelled]);
     expect(await monthCount(database.db, ids, "2026-03")).toBe(3);
@@ -142,6 +148,8 @@ describe("counter: poison messages go to the dead-letter topic and the partition
       messages: [confirmed(other, "2026-03-01T10:00:00Z"), refused, confirmed(other, "2026-03-02T10:00:00Z")].map((event) => ({
         key: event.peerMentorId,
         value: JSON.stringify(event),
+        timestamp: eventTimestamp(event),
+        headers: { "x-request-id": `req-${event.eventId}` },
       })),
     });
     await waitCaughtUp(kafka, database.db, topics.group, [topics.confirmed, topics.cancelled]);
@@ -151,5 +159,80 @@ describe("counter: poison messages go to the dead-letter topic and the partition
     const letter = await eventually(async () => seen.slice(seenBefore).find((l) => l.value?.toString() === JSON.stringify(refused)));
     expect(letter.headers[DEAD_LETTER_HEADERS.errorCode]).toBe("rejected");
     expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/refused.*fiscal_year_valid_range/);
+    // README: the dead letter keeps the original headers, on the refused-by-Postgres path too.
+    expect(letter.headers["x-request-id"]).toBe(`req-${refused.eventId}`);
+  });
+
+  // Broker timestamps are set on the messages (never today's date): the time window is relative to them.
+  const BROKER_TIME = String(Date.parse("2026-03-10T12:00:00Z"));
+
+  it("a cancellation whose reason holds a NUL applies (the NUL stored as U+FFFD) and takes its assignment back", async () => {
+    const ids = { org: randomUUID(), scope: null, mentor: randomUUID(), coordinator: randomUUID() };
+    const confirmation = confirmed(ids, "2026-03-01T10:00:00Z");
+    const cancellation = { ...cancelled(ids, confirmation.assignmentId, "2026-03-02T10:00:00Z"), reason: "sick\u0000 \ud800" };
+    const seenBefore = seen.length;
+    await producer.send({
+      topic: topics.confirmed,
+      acks: -1,
+      messages: [{ key: ids.mentor, value: JSON.stringify(confirmation), timestamp: BROKER_TIME }],
+    });
+    await waitCaughtUp(kafka, database.db, topics.group, [topics.confirmed, topics.cancelled]);
+    expect(await monthCount(database.db, ids, "2026-03")).toBe(1);
+    await producer.send({
+      topic: topics.cancelled,
+      acks: -1,
+      // JSON.stringify writes the NUL and the lone surrogate as \u escapes, as an upstream producer would.
+      messages: [{ key: ids.mentor, value: JSON.stringify(cancellation), timestamp: BROKER_TIME }],
+    });
+    await waitCaughtUp(kafka, database.db, topics.group, [topics.confirmed, topics.cancelled]);
+    expect(await monthCount(database.db, ids, "2026-03")).toBe(0);
+    const row: { state: string; cancel_reason: string | null } = await database
+      .db("assignment_ledger")
+      .where({ assignment_id: confirmation.assignmentId })
+      .first("state", "cancel_reason");
+    expect(row).toEqual({ state: "cancelled", cancel_reason: "sick\uFFFD \uFFFD" });
+    await waitOutboxEmpty(database.db);
+    expect(seen.slice(seenBefore).filter((letter) => letter.headers[DEAD_LETTER_HEADERS.sourceTopic] === topics.cancelled)).toEqual([]);
+  });
+
+  it("times outside the supported window go to the DLQ on confirmations and cancellations; a year-9999 cancellation leaves no tombstone", async () => {
+    const ids = { org: randomUUID(), scope: null, mentor: randomUUID(), coordinator: randomUUID() };
+    const assignmentId = randomUUID();
+    const farCancel = cancelled(ids, assignmentId, "9999-01-01T00:00:00Z");
+    const early = confirmed(ids, "1999-12-31T12:00:00Z");
+    const ahead = confirmed(ids, "2026-03-17T12:00:01Z");
+    const seenBefore = seen.length;
+    await producer.send({
+      topic: topics.cancelled,
+      acks: -1,
+      messages: [{ key: ids.mentor, value: JSON.stringify(farCancel), timestamp: BROKER_TIME }],
+    });
+    await waitCaughtUp(kafka, database.db, topics.group, [topics.confirmed, topics.cancelled]);
+    await producer.send({
+      topic: topics.confirmed,
+      acks: -1,
+      messages: [early, ahead, confirmed(ids, "2026-03-05T10:00:00Z", assignmentId)].map((event) => ({
+        key: ids.mentor,
+        value: JSON.stringify(event),
+        timestamp: BROKER_TIME,
+      })),
+    });
+    await waitCaughtUp(kafka, database.db, topics.group, [topics.confirmed, topics.cancelled]);
+    // The confirmation after the refused cancellation counts: no tombstone suppressed it.
+    expect(await monthCount(database.db, ids, "2026-03")).toBe(1);
+    expect(await monthCount(database.db, ids, "1999-12")).toBe(0);
+    await waitOutboxEmpty(database.db);
+    const letters = await eventually(async () => {
+      const mine = seen
+        .slice(seenBefore)
+        .filter((letter) => [farCancel, early, ahead].some((event) => letter.value?.toString() === JSON.stringify(event)));
+      return mine.length === 3 ? mine : undefined;
+    });
+    const reasonOf = (event: object) =>
+      letters.find((letter) => letter.value?.toString() === JSON.stringify(event))?.headers[DEAD_LETTER_HEADERS.reason];
+    expect(reasonOf(farCancel)).toMatch(/cancelledAt: 9999-01-01T00:00:00Z is outside the supported window/);
+    expect(reasonOf(early)).toMatch(/confirmedAt: 1999-12-31T12:00:00Z is outside the supported window/);
+    expect(reasonOf(ahead)).toMatch(/more than 7 days after the message's broker timestamp 2026-03-10T12:00:00.000Z/);
+    for (const letter of letters) expect(letter.headers[DEAD_LETTER_HEADERS.errorCode]).toBe("schema");
   });
 });

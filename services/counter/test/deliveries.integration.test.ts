@@ -16,6 +16,7 @@ import {
   uniqueCounterTopics,
   waitCaughtUp,
   waitOutboxEmpty,
+  eventTimestamp,
 } from "./support.ts";
 
 type Status = AssignmentDelivery["status"];
@@ -131,6 +132,7 @@ describe("counter: assignment.delivery.v1 into assignment_deliveries (spec 004)"
       messages: events.map((event, index) => ({
         key: event.peerMentorId,
         value: JSON.stringify(event),
+        timestamp: eventTimestamp(event),
         ...(partitionOf === undefined ? {} : { partition: partitionOf(index) }),
       })),
     });
@@ -336,6 +338,7 @@ describe("counter: assignment.delivery.v1 into assignment_deliveries (spec 004)"
       messages: copies.map(({ partition, event }) => ({
         key: event.peerMentorId,
         value: JSON.stringify(event),
+        timestamp: eventTimestamp(event),
         ...(partition === undefined ? {} : { partition }),
       })),
     });

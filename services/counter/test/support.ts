@@ -90,9 +90,26 @@ export async function connectProducer(kafka: Kafka): Promise<Producer> {
   return producer;
 }
 
+/**
+ * The broker timestamp an upstream producer would give an event: the moment it happened. The input
+ * rules refuse times more than 7 days after the broker timestamp, so tests with fixed past dates
+ * stamp their messages with the event's own time and never depend on how long ago that was. A time
+ * still ahead keeps the producer's clock (the broker refuses timestamps ahead of its own).
+ */
+export function eventTimestamp(event: object | undefined): string | undefined {
+  const fields = (event ?? {}) as { confirmedAt?: unknown; cancelledAt?: unknown; at?: unknown };
+  const at = [fields.confirmedAt, fields.cancelledAt, fields.at].find((value) => typeof value === "string");
+  const ms = typeof at === "string" ? Date.parse(at) : Number.NaN;
+  return Number.isFinite(ms) && ms >= 0 && ms <= Date.now() ? String(ms) : undefined;
+}
+
 export async function produceJson(producer: Producer, topic: string, events: readonly { peerMentorId: string }[]): Promise<void> {
   if (events.length === 0) return;
-  await producer.send({ topic, acks: -1, messages: events.map((event) => ({ key: event.peerMentorId, value: JSON.stringify(event) })) });
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: events.map((event) => ({ key: event.peerMentorId, value: JSON.stringify(event), timestamp: eventTimestamp(event) })),
+  });
 }
 
 /** Waits until the group's stored offsets in Postgres reach the end of every partition of `topics`. */

@@ -7,7 +7,7 @@ import type { Kafka, Producer } from "kafkajs";
 import type { Knex } from "@honorarium/shared/db";
 import { thresholdCrossedEventId } from "@honorarium/shared/contracts";
 import { type PeriodType, monthKeyOf, periodKeyOfMonth } from "@honorarium/shared/domain";
-import { insertTier } from "./support.ts";
+import { eventTimestamp, insertTier } from "./support.ts";
 
 /**
  * A reproducible stream of confirmations, duplicates and cancellations over several
@@ -264,7 +264,9 @@ export async function produceInOrder(
     await producer.send({
       topic,
       acks: -1,
-      messages: events.slice(i, i + chunk).map((event) => ({ key: event.peerMentorId, value: JSON.stringify(event) })),
+      messages: events
+        .slice(i, i + chunk)
+        .map((event) => ({ key: event.peerMentorId, value: JSON.stringify(event), timestamp: eventTimestamp(event) })),
     });
   }
 }

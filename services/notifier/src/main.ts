@@ -4,6 +4,7 @@ import { createDatabase, databaseIsReachable } from "@honorarium/shared/db";
 import {
   connectRedisBestEffort,
   createKafka,
+  createKafkaProbe,
   createMetricsRegistry,
   createOpsServer,
   createPostgresOffsetsConsumer,
@@ -34,7 +35,7 @@ export interface Notifier {
 }
 
 export interface NotifierHooks {
-  /** The consumer stopped for good (KafkaJS will not restart it); the entrypoint exits. */
+  /** A consumer configuration error (no retry can fix it); the entrypoint exits. Faults are retried. */
   onFatal?: (error: Error) => void;
 }
 
@@ -46,6 +47,7 @@ export function createNotifier(
 ): Notifier {
   const db = createDatabase(config.databaseUrl, { poolMax: config.dispatchWorkers + 6, applicationName: SERVICE_NAME });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-${SERVICE_NAME}`, logger });
+  const kafkaProbe = createKafkaProbe({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-${SERVICE_NAME}` });
   const redis = createRedis(config.redisUrl, logger);
   const http = createGuardedHttp({ allowHosts: config.webhookAllowHosts, timeoutMs: config.sendTimeoutMs });
   const registry = createMetricsRegistry(SERVICE_NAME);
@@ -85,9 +87,10 @@ export function createNotifier(
       db,
       config.consumerGroup,
       createThresholdIngest({ deadLetters, webPushEnabled, deepLinkBaseUrl: config.deepLinkBaseUrl, metrics, logger }),
+      logger,
     ),
     onLag: (_topic, partition, lag) => metrics.consumerLag.set({ partition: String(partition) }, lag),
-    onFatal: hooks.onFatal ?? ((error) => logger.fatal({ err: error }, "consumer stopped for good")),
+    onFatal: hooks.onFatal ?? (() => undefined),
   });
   const reminders = createReminderScheduler({
     db,
@@ -111,6 +114,7 @@ export function createNotifier(
     logger,
     readiness: {
       database: () => databaseIsReachable(db),
+      kafka: () => kafkaProbe.check(),
       consumer: async () => consumer.isReady(),
     },
   });
@@ -154,6 +158,7 @@ export function createNotifier(
       await step("dispatcher", () => dispatcher.stop());
       await step("dead letters", () => deadLetters.stop());
       await step("ops server", () => ops.stop());
+      await step("kafka probe", () => kafkaProbe.stop());
       http.close();
       await step("redis", async () => redis.disconnect());
       await step("database", () => db.destroy());
@@ -168,8 +173,9 @@ if (import.meta.main) {
     const logger = createLogger(SERVICE_NAME, config.logLevel);
     const shutdown = createShutdown(logger);
     const notifier = createNotifier(config, logger, {
-      // Exit non-zero so the supervisor (compose, Kubernetes) restarts a notifier that stopped consuming.
-      onFatal: () => shutdown.terminate("consumer crashed without restart", 1),
+      // Broker and database faults are waited out; only a configuration error ends the process
+      // (exit 2, as for invalid env), for the operator to fix.
+      onFatal: () => shutdown.terminate("consumer configuration error", 2),
     });
     shutdown.register("notifier", () => notifier.stop());
     shutdown.installSignalHandlers();

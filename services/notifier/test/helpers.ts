@@ -231,7 +231,11 @@ export function envFromConfig(config: NotifierConfig): Record<string, string> {
 /** A valid crossing with fresh ids; eventId derived from recordId as the counter does. */
 export const makeCrossing = freshThresholdCrossed;
 
-export async function publish(kafka: Kafka, topic: string, messages: { key: string; value: string | Buffer | null }[]): Promise<void> {
+export async function publish(
+  kafka: Kafka,
+  topic: string,
+  messages: { key: string; value: string | Buffer | null; headers?: Record<string, string> }[],
+): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { instantSchema, uuidSchema } from "./common.ts";
+import { instantSchema, storableTextSchema, uuidSchema } from "./common.ts";
+import type { TimeField } from "./input-rules.ts";
 
 /**
  * assignment.confirmed.v1 — the upstream assignment service confirmed an assignment.
@@ -16,6 +17,9 @@ export const assignmentConfirmedSchema = z.looseObject({
   confirmedAt: instantSchema,
 });
 export type AssignmentConfirmed = z.infer<typeof assignmentConfirmedSchema>;
+export const assignmentConfirmedTimes: readonly TimeField<AssignmentConfirmed>[] = [
+  { name: "confirmedAt", read: (event) => event.confirmedAt, boundByBroker: true },
+];
 
 /** assignment.cancelled.v1 — a confirmed (or not yet seen) assignment was cancelled. */
 export const assignmentCancelledSchema = z.looseObject({
@@ -24,9 +28,13 @@ export const assignmentCancelledSchema = z.looseObject({
   peerMentorId: uuidSchema,
   organizationId: uuidSchema,
   cancelledAt: instantSchema,
-  reason: z.string().max(500).optional(),
+  /** Free text: NUL and lone surrogates are replaced (U+FFFD), so the cancellation still applies. */
+  reason: storableTextSchema.max(500).optional(),
 });
 export type AssignmentCancelled = z.infer<typeof assignmentCancelledSchema>;
+export const assignmentCancelledTimes: readonly TimeField<AssignmentCancelled>[] = [
+  { name: "cancelledAt", read: (event) => event.cancelledAt, boundByBroker: true },
+];
 
 export const DELIVERY_STATUSES = ["delivered", "opened", "read_confirmed", "expired"] as const;
 export const DELIVERY_METHODS = ["push", "in_app", "sms", "email"] as const;
@@ -50,3 +58,8 @@ export const assignmentDeliverySchema = z.looseObject({
   expiresAt: instantSchema.nullable().optional(),
 });
 export type AssignmentDelivery = z.infer<typeof assignmentDeliverySchema>;
+export const assignmentDeliveryTimes: readonly TimeField<AssignmentDelivery>[] = [
+  { name: "at", read: (event) => event.at, boundByBroker: true },
+  // An expiry lies ahead by nature: only the absolute window.
+  { name: "expiresAt", read: (event) => event.expiresAt, boundByBroker: false },
+];

@@ -7,3 +7,4 @@ export * from "./event-ids.ts";
 export * from "./live-updates.ts";
 export * from "./published.ts";
 export * from "./render.ts";
+export * from "./input-rules.ts";

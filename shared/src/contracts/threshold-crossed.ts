@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { currencySchema, decimalStringSchema, instantSchema, uuidSchema } from "./common.ts";
+import { currencySchema, decimalStringSchema, instantSchema, storableTextSchema, uuidSchema } from "./common.ts";
+import type { TimeField } from "./input-rules.ts";
 import { PERIOD_TYPES } from "../domain/period.ts";
 
 export const THRESHOLD_LEVELS = ["office_honorarium", "higher_rate", "custom"] as const;
@@ -16,7 +17,7 @@ export const thresholdCrossedSchema = z.looseObject({
   scopeId: uuidSchema.nullable(),
   peerMentorId: uuidSchema,
   coordinatorId: uuidSchema,
-  tierName: z.string().min(1),
+  tierName: storableTextSchema.min(1),
   thresholdLevel: z.enum(THRESHOLD_LEVELS),
   thresholdCount: z.number().int().positive(),
   honorariumAmount: decimalStringSchema,
@@ -30,3 +31,6 @@ export const thresholdCrossedSchema = z.looseObject({
   notifyMentor: z.boolean(),
 });
 export type ThresholdCrossed = z.infer<typeof thresholdCrossedSchema>;
+export const thresholdCrossedTimes: readonly TimeField<ThresholdCrossed>[] = [
+  { name: "reachedAt", read: (event) => event.reachedAt, boundByBroker: true },
+];

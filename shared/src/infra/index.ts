@@ -6,3 +6,7 @@ export * from "./shutdown.ts";
 export * from "./assignment-producer.ts";
 export * from "./postgres-offsets-consumer.ts";
 export * from "./transient-faults.ts";
+export * from "./kafka-probe.ts";
+export * from "./refused-batch.ts";
+export * from "./worker-loop.ts";
+export * from "./pg-listener.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createTransientFaultGate, isTransientBrokerCondition } from "./transient-faults.ts";
+import { createTransientFaultGate, isConfigurationError, isTransientBrokerCondition } from "./transient-faults.ts";
 
 const LOADING = "The coordinator is loading and hence can't process requests for this group";
 
@@ -43,5 +43,16 @@ describe("transient broker conditions", () => {
     const gate = createTransientFaultGate({ graceMs: 30_000, now: () => 0 });
     expect(gate.levelFor("error", "Topic authorization failed")).toBe("error");
     expect(gate.levelFor("info", LOADING)).toBe("info");
+  });
+});
+
+describe("isConfigurationError", () => {
+  it("finds authorisation and invalid-setting errors through the cause chain, and nothing else", () => {
+    const protocol = Object.assign(new Error("Not authorized to access group"), { type: "GROUP_AUTHORIZATION_FAILED" });
+    expect(isConfigurationError(new Error("crash", { cause: protocol }))).toBe(true);
+    expect(isConfigurationError(Object.assign(new Error("x"), { name: "KafkaJSSASLAuthenticationError" }))).toBe(true);
+    expect(isConfigurationError(new Error("Failed to find group coordinator"))).toBe(false);
+    expect(isConfigurationError(new Error("connect ECONNREFUSED 127.0.0.1:9092"))).toBe(false);
+    expect(isConfigurationError("not an error")).toBe(false);
   });
 });

@@ -55,3 +55,27 @@ export function createTransientFaultGate(options: { graceMs: number; now?: () =>
     },
   };
 }
+
+/**
+ * Errors no retry can fix: credentials, permissions, a setting the broker refuses. A service
+ * meeting one exits (the operator must change its configuration); every other broker or database
+ * fault is waited out with backoff. Kafka error names (`type` of a protocol error) and KafkaJS
+ * error classes, searched through the cause chain.
+ */
+const CONFIGURATION_PATTERNS: readonly RegExp[] = [
+  /AUTHORIZATION_FAILED/,
+  /SASL_AUTHENTICATION_FAILED|UNSUPPORTED_SASL_MECHANISM|ILLEGAL_SASL_STATE/,
+  /INVALID_GROUP_ID|INVALID_SESSION_TIMEOUT|INVALID_CONFIG|UNSUPPORTED_VERSION|INVALID_REPLICATION_FACTOR/,
+  /KafkaJSSASLAuthenticationError|KafkaJSInvalidArgument|KafkaJSNotImplemented|KafkaJSUnsupportedMagicByteInMessageSet/,
+  /not authorized|authorization failed/i,
+];
+
+export function isConfigurationError(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 10; depth += 1) {
+    const type = (current as { type?: unknown }).type;
+    const text = `${current.name} ${typeof type === "string" ? type : ""} ${current.message}`;
+    if (CONFIGURATION_PATTERNS.some((pattern) => pattern.test(text))) return true;
+    current = current.cause;
+  }
+  return false;
+}

@@ -1,7 +1,7 @@
-import pg from "pg";
 import type { Admin, IHeaders, Kafka, Message, Producer } from "kafkajs";
 import { PG_CHANNELS, type Knex } from "@honorarium/shared/db";
 import type { Logger } from "@honorarium/shared";
+import { createPgListener, createWorkerLoop } from "@honorarium/shared/infra";
 import type { CounterMetrics } from "../metrics.ts";
 import { outboxKafkaKey, storableText } from "./postgres/outbox.ts";
 
@@ -156,19 +156,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { maxAttempts } = options;
   let producer: Producer | undefined;
   let admin: Admin | undefined;
-  let listener: pg.Client | undefined;
-  let running = false;
-  let loop: Promise<void> | undefined;
-  let wakeUp: (() => void) | undefined;
-  let pending = true;
   // Topics seen on the broker. KafkaJS retries a send to a missing topic for minutes, so rows for
   // a topic not known here are checked against the broker's list before anything is sent.
   const knownTopics = new Set<string>();
-
-  const wake = () => {
-    pending = true;
-    wakeUp?.();
-  };
 
   async function missingTopics(topics: readonly string[]): Promise<Set<string>> {
     const unknown = new Set(topics.filter((topic) => !knownTopics.has(topic)));
@@ -320,52 +310,29 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     metrics.outboxBacklog.set(result.rows[0]?.backlog ?? 0);
   }
 
-  async function listen(): Promise<void> {
-    if (listener !== undefined) return;
-    const client = new pg.Client({ connectionString: options.databaseUrl, application_name: "counter-outbox-listener" });
-    client.on("notification", wake);
-    client.on("error", (error) => {
-      logger.warn({ err: error.message }, "outbox listener lost; polling until it reconnects");
-      if (listener === client) listener = undefined;
-      client.end().catch(() => undefined);
-    });
-    await client.connect();
-    await client.query(`listen ${PG_CHANNELS.outboxInserted}`);
-    listener = client;
-  }
-
-  async function run(): Promise<void> {
-    let failures = 0;
-    let lastPoll = 0;
-    while (running) {
-      if (!pending) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, options.pollMs);
-          wakeUp = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wakeUp = undefined;
+  let lastPoll = 0;
+  // The shared wake/sleep/back-off loop: woken by NOTIFY on outbox inserts, polling as a fallback.
+  const loop = createWorkerLoop({
+    idleMs: options.pollMs,
+    backoff: { initialMs: 400, maxMs: 5000 },
+    pass: async () => {
+      await drain();
+      if (Date.now() - lastPoll >= options.pollMs) {
+        lastPoll = Date.now();
+        await refreshBacklog();
       }
-      if (!running) break;
-      pending = false;
-      try {
-        await drain();
-        failures = 0;
-        if (Date.now() - lastPoll >= options.pollMs) {
-          lastPoll = Date.now();
-          await refreshBacklog();
-          await listen().catch((error: unknown) => logger.warn({ err: String(error) }, "outbox listener not connected"));
-        }
-      } catch (error) {
-        failures++;
-        logger.error({ err: error instanceof Error ? error.message : String(error), failures }, "outbox publish failed; will retry");
-        await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** failures, 5000)));
-        pending = true;
-      }
-    }
-  }
+      return false;
+    },
+    onError: (error, failures) =>
+      logger.error({ err: error instanceof Error ? error.message : String(error), failures }, "outbox publish failed; will retry"),
+  });
+  const listener = createPgListener({
+    databaseUrl: options.databaseUrl,
+    channel: PG_CHANNELS.outboxInserted,
+    applicationName: "counter-outbox-listener",
+    logger,
+    onNotify: () => loop.wake(),
+  });
 
   return {
     async start() {
@@ -373,22 +340,17 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await producer.connect();
       admin = options.kafka.admin();
       await admin.connect();
-      await listen().catch((error: unknown) => logger.warn({ err: String(error) }, "outbox listener not connected; polling"));
-      running = true;
-      pending = true;
-      loop = run();
+      await listener.start();
+      loop.start();
     },
     async stop() {
-      running = false;
-      wakeUp?.();
-      await loop;
+      await loop.stop();
       try {
         await Promise.race([drain(), new Promise((resolve) => setTimeout(resolve, STOP_FLUSH_MS))]);
       } catch (error) {
         logger.warn({ err: error instanceof Error ? error.message : String(error) }, "outbox not fully flushed at shutdown");
       }
-      await listener?.end().catch(() => undefined);
-      listener = undefined;
+      await listener.stop();
       await producer?.disconnect();
       producer = undefined;
       await admin?.disconnect();

@@ -1,6 +1,6 @@
 import { DEAD_LETTER_HEADERS, deadLetterTopicOf } from "@honorarium/shared/contracts";
 import { type Knex, applyAtStoredOffset } from "@honorarium/shared/db";
-import type { BatchDecision } from "@honorarium/shared/infra";
+import { type BatchDecision, applyBatchOrOneByOne, refusalReason } from "@honorarium/shared/infra";
 import type { Logger } from "@honorarium/shared";
 import { type OutboxMessage, insertOutboxMessages } from "../adapters/postgres/outbox.ts";
 import type { CounterMetrics } from "../metrics.ts";
@@ -57,7 +57,7 @@ async function applyInTransaction(
                 outcomes: { rejected: fresh.length },
                 afterCommit: null,
               };
-        if (result.deadLetters.length > 0) await insertOutboxMessages(trx, deadLetterRows(batch, fresh, result, refusedBy));
+        if (result.deadLetters.length > 0) await insertOutboxMessages(trx, deadLetterRows(batch, fresh, result));
         return result;
       },
     ),
@@ -85,12 +85,7 @@ async function applyInTransaction(
 }
 
 /** Outbox rows sending the handler's dead letters to `<topic>.dlq` with the original bytes. */
-function deadLetterRows(
-  batch: PartitionBatch,
-  fresh: readonly InboundMessage[],
-  result: HandlerResult,
-  refusedBy: Error | null,
-): OutboxMessage[] {
+function deadLetterRows(batch: PartitionBatch, fresh: readonly InboundMessage[], result: HandlerResult): OutboxMessage[] {
   const byOffset = new Map(fresh.map((message) => [message.offset, message]));
   const failedAt = new Date().toISOString();
   return result.deadLetters.map((letter) => {
@@ -102,8 +97,9 @@ function deadLetterRows(
       key: original?.key ?? null,
       payload: original?.value ?? null,
       headers: {
-        // The refusal path keeps only its own headers: nothing copied may fail the insert a second time.
-        ...(refusedBy === null ? original?.headers : undefined),
+        // Kept on the refusal path too (README: original bytes and headers): insertOutboxMessages
+        // escapes what Postgres text cannot hold, so copying them cannot fail the insert again.
+        ...original?.headers,
         [DEAD_LETTER_HEADERS.reason]: letter.reason,
         [DEAD_LETTER_HEADERS.errorCode]: letter.errorCode,
         [DEAD_LETTER_HEADERS.sourceTopic]: batch.topic,
@@ -116,23 +112,9 @@ function deadLetterRows(
   });
 }
 
-/** The database's words without the statement knex puts in front of them (ids only, no payload). */
-function refusalReason(error: Error): string {
-  const { code, constraint } = error as { code?: string; constraint?: string };
-  const message = error.message.split(" - ").at(-1) ?? error.message;
-  return `the database refused the event (${code ?? "?"}${constraint === undefined ? "" : ` ${constraint}`}): ${message}`.slice(0, 500);
-}
-
-/** A Postgres data exception (class 22) or constraint violation (class 23): the input's fault, not the system's. */
-function isDataError(error: unknown): error is Error {
-  const code = (error as { code?: unknown } | null)?.code;
-  return error instanceof Error && typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
-}
-
 /**
- * DESIGN.md "Exactly-once", see applyInTransaction. When the database refuses a batch because of
- * its data (an event valid by schema but not storable), the messages are applied one at a time
- * and the refused one is dead-lettered, so one bad event never blocks its partition.
+ * DESIGN.md "Exactly-once", see applyInTransaction; a batch the database refuses for its data is
+ * applied one event at a time and the refused one dead-lettered (shared applyBatchOrOneByOne).
  */
 export async function applyPartitionBatch(
   deps: ApplyPartitionBatchDeps,
@@ -140,30 +122,17 @@ export async function applyPartitionBatch(
   heartbeat: () => Promise<void>,
   acceptGapFrom: string | undefined,
 ): Promise<BatchDecision> {
-  try {
-    return await applyInTransaction(deps, batch, heartbeat, acceptGapFrom, null);
-  } catch (error) {
-    if (!isDataError(error)) throw error;
-    deps.logger.warn(
-      { err: error.message, topic: batch.topic, partition: batch.partition },
-      "batch refused; applying it one event at a time",
-    );
-  }
-  let decision: BatchDecision | undefined;
-  let gap = acceptGapFrom;
-  for (const message of batch.messages) {
-    const single = { ...batch, messages: [message] };
-    try {
-      decision = await applyInTransaction(deps, single, heartbeat, gap, null);
-    } catch (error) {
-      if (!isDataError(error)) throw error;
-      decision = await applyInTransaction(deps, single, heartbeat, gap, error);
-    }
-    if (decision.kind === "seek") return decision;
-    // Offsets missing inside a fetched batch are real gaps (compaction, transaction markers).
-    gap = (BigInt(message.offset) + 1n).toString();
-    await heartbeat();
-  }
-  if (decision === undefined) throw new Error("applyPartitionBatch needs at least one message");
-  return decision;
+  return applyBatchOrOneByOne(
+    batch.messages,
+    acceptGapFrom,
+    (messages, gap, refusedBy) => applyInTransaction(deps, { ...batch, messages }, heartbeat, gap, refusedBy),
+    {
+      heartbeat,
+      onRefused: (error) =>
+        deps.logger.warn(
+          { err: error.message, topic: batch.topic, partition: batch.partition },
+          "batch refused; applying it one event at a time",
+        ),
+    },
+  );
 }

@@ -1,8 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { assignmentCancelledSchema, assignmentConfirmedSchema } from "@honorarium/shared/contracts";
+import {
+  assignmentCancelledSchema,
+  assignmentCancelledTimes,
+  assignmentConfirmedSchema,
+  assignmentConfirmedTimes,
+  decodeEvent,
+} from "@honorarium/shared/contracts";
 import { type Knex, loadTiersForEvaluation, loadTimeZones } from "@honorarium/shared/db";
 import { type CountingEvent, type MentorChange, countYearsNeeded, planCountingBatch } from "../domain/counting-plan.ts";
-import { decodeMessage } from "../domain/decode.ts";
 import { thresholdCrossedEventOf } from "../domain/threshold-crossed-event.ts";
 import { lockMentors, loadLedger, loadMonthCounts, writeCountingPlan } from "../adapters/postgres/counting-store.ts";
 import type { DeadLetter, HandlerResult, TopicHandler } from "./topic-handler.ts";
@@ -36,11 +41,19 @@ export function createCountingHandler(options: CountingHandlerOptions): TopicHan
       const events: CountingEvent[] = [];
       for (const message of messages) {
         if (options.kind === "confirmed") {
-          const decoded = decodeMessage(message.value, assignmentConfirmedSchema, options.maxMessageBytes);
+          const decoded = decodeEvent(message.value, message.timestamp, {
+            schema: assignmentConfirmedSchema,
+            timeFields: assignmentConfirmedTimes,
+            maxBytes: options.maxMessageBytes,
+          });
           if (decoded.ok) events.push({ kind: "confirmed", offset: message.offset, event: decoded.event });
           else deadLetters.push({ offset: message.offset, errorCode: decoded.errorCode, reason: decoded.reason });
         } else {
-          const decoded = decodeMessage(message.value, assignmentCancelledSchema, options.maxMessageBytes);
+          const decoded = decodeEvent(message.value, message.timestamp, {
+            schema: assignmentCancelledSchema,
+            timeFields: assignmentCancelledTimes,
+            maxBytes: options.maxMessageBytes,
+          });
           if (decoded.ok) events.push({ kind: "cancelled", offset: message.offset, event: decoded.event });
           else deadLetters.push({ offset: message.offset, errorCode: decoded.errorCode, reason: decoded.reason });
         }

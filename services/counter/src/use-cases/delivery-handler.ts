@@ -1,6 +1,5 @@
-import { assignmentDeliverySchema } from "@honorarium/shared/contracts";
+import { assignmentDeliverySchema, assignmentDeliveryTimes, decodeEvent } from "@honorarium/shared/contracts";
 import { loadTimeZones } from "@honorarium/shared/db";
-import { decodeMessage } from "../domain/decode.ts";
 import { type DeliveryEventAt, periodCountsNeeded, planDeliveryBatch } from "../domain/delivery-plan.ts";
 import { lockMentors } from "../adapters/postgres/counting-store.ts";
 import { loadCoordinatorOrganizations, loadDeliveries, loadPeriodCounts, writeDeliveries } from "../adapters/postgres/delivery-store.ts";
@@ -22,7 +21,11 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): TopicHan
       const deadLetters: DeadLetter[] = [];
       const events: DeliveryEventAt[] = [];
       for (const message of messages) {
-        const decoded = decodeMessage(message.value, assignmentDeliverySchema, options.maxMessageBytes);
+        const decoded = decodeEvent(message.value, message.timestamp, {
+          schema: assignmentDeliverySchema,
+          timeFields: assignmentDeliveryTimes,
+          maxBytes: options.maxMessageBytes,
+        });
         if (decoded.ok) events.push({ offset: message.offset, event: decoded.event });
         else deadLetters.push({ offset: message.offset, errorCode: decoded.errorCode, reason: decoded.reason });
       }

@@ -7,6 +7,8 @@ export interface InboundMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, string>;
+  /** The broker timestamp (ms since the epoch, as text): the reference of the input rules' time window. */
+  timestamp: string;
 }
 
 export interface DeadLetter {

@@ -35,7 +35,15 @@ describe("decoding threshold-crossed messages", () => {
     expect(decodeThresholdCrossed(null)).toMatchObject({ valid: false, code: "not_json" });
     expect(decodeThresholdCrossed(Buffer.from("{nope"))).toMatchObject({ valid: false, code: "not_json" });
     const broken = decodeThresholdCrossed(Buffer.from(JSON.stringify({ ...event, recordId: "x", honorariumAmount: 500 })));
-    expect(broken).toEqual({ valid: false, code: "schema", reason: "invalid fields: recordId, honorariumAmount" });
+    expect(broken).toMatchObject({ valid: false, code: "schema", reason: expect.stringMatching(/^recordId: .*; honorariumAmount: /) });
+  });
+
+  it("applies the rules every topic shares: the time window against the broker timestamp, storable text", () => {
+    const broker = String(Date.parse(event.reachedAt));
+    const far = decodeThresholdCrossed(Buffer.from(JSON.stringify({ ...event, reachedAt: "9999-01-01T00:00:00Z" })), broker);
+    expect(far).toMatchObject({ valid: false, code: "schema", reason: expect.stringMatching(/reachedAt.*supported window/) });
+    const nul = decodeThresholdCrossed(Buffer.from(JSON.stringify({ ...event, tierName: "Kontor\u0000" })), broker);
+    expect(nul).toMatchObject({ valid: true, event: { tierName: "Kontor\uFFFD" } });
   });
 });
 

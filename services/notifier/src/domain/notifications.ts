@@ -1,5 +1,5 @@
 import type { DeadLetterErrorCode, ThresholdCrossed } from "@honorarium/shared/contracts";
-import { thresholdCrossedSchema, uuidV5 } from "@honorarium/shared/contracts";
+import { decodeEvent, thresholdCrossedSchema, thresholdCrossedTimes, uuidV5 } from "@honorarium/shared/contracts";
 import type { PreferenceCategory, PreferenceChannel } from "@honorarium/shared/domain";
 import { DEFAULT_LOCALE, type Locale, reminderText, thresholdText } from "./messages.ts";
 
@@ -57,19 +57,13 @@ export const DEFAULT_PRESENTATION: OrganizationPresentation = {
 
 export type DecodedMessage = { valid: true; event: ThresholdCrossed } | { valid: false; code: DeadLetterErrorCode; reason: string };
 
-/** Parses one message value; the reason names the failing fields, never their values. */
-export function decodeThresholdCrossed(value: Buffer | null): DecodedMessage {
-  if (value === null) return { valid: false, code: "not_json", reason: "message has no value" };
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString("utf8"));
-  } catch {
-    return { valid: false, code: "not_json", reason: "value is not valid JSON" };
-  }
-  const parsed = thresholdCrossedSchema.safeParse(json);
-  if (parsed.success) return { valid: true, event: parsed.data };
-  const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".") || "(event)"))];
-  return { valid: false, code: "schema", reason: `invalid fields: ${fields.join(", ")}`.slice(0, 500) };
+/**
+ * Parses one message value by the input rules every topic shares (shared/contracts input-rules:
+ * storable text, the supported time window against the broker timestamp `timestamp`).
+ */
+export function decodeThresholdCrossed(value: Buffer | null, timestamp?: string): DecodedMessage {
+  const decoded = decodeEvent(value, timestamp, { schema: thresholdCrossedSchema, timeFields: thresholdCrossedTimes });
+  return decoded.ok ? { valid: true, event: decoded.event } : { valid: false, code: decoded.errorCode, reason: decoded.reason };
 }
 
 /** The mentor's count screen with the crossed milestone highlighted (spec 001, tap on the push). */

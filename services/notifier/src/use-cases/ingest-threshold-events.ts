@@ -1,5 +1,6 @@
 import type { ThresholdCrossed } from "@honorarium/shared/contracts";
 import type { Logger } from "@honorarium/shared";
+import { refusalReason } from "@honorarium/shared/infra";
 import type { DeadLetter, DeadLetterProducer } from "../adapters/kafka/dead-letter-producer.ts";
 import type { PartitionBatchHandler } from "../adapters/postgres/offset-guarded-apply.ts";
 import { insertJobs, loadRecipientChannels, loadRecordedAt, markCoordinatorNotified } from "../adapters/postgres/notification-store.ts";
@@ -20,12 +21,17 @@ export interface IngestDependencies {
  * channel (re-published events add nothing), in-app rows are written at once.
  */
 export function createThresholdIngest(deps: IngestDependencies): PartitionBatchHandler {
-  return async ({ trx, topic, partition, messages }) => {
+  return async ({ trx, topic, partition, messages, refusedBy }) => {
     const stopTimer = deps.metrics.ingestBatchSeconds.startTimer();
     const events: { event: ThresholdCrossed; publishedAt: Date }[] = [];
     const deadLetters: DeadLetter[] = [];
     for (const message of messages) {
-      const decoded = decodeThresholdCrossed(message.value);
+      if (refusedBy !== null) {
+        // The database refused this message's data: dead-lettered (original bytes and headers) instead of applied.
+        deadLetters.push({ sourceTopic: topic, sourcePartition: partition, message, code: "rejected", reason: refusalReason(refusedBy) });
+        continue;
+      }
+      const decoded = decodeThresholdCrossed(message.value, message.timestamp);
       if (decoded.valid) events.push({ event: decoded.event, publishedAt: new Date(Number(message.timestamp)) });
       else deadLetters.push({ sourceTopic: topic, sourcePartition: partition, message, code: decoded.code, reason: decoded.reason });
     }

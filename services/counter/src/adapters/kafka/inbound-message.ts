@@ -13,5 +13,11 @@ function headersToStrings(headers: IHeaders | undefined): Record<string, string>
 
 /** A KafkaJS message as the counter's handlers read it (headers as text, for dead-letter rows). */
 export function toInboundMessage(message: KafkaMessage): InboundMessage {
-  return { offset: message.offset, key: message.key ?? null, value: message.value ?? null, headers: headersToStrings(message.headers) };
+  return {
+    offset: message.offset,
+    key: message.key ?? null,
+    value: message.value ?? null,
+    headers: headersToStrings(message.headers),
+    timestamp: message.timestamp,
+  };
 }
