@@ -610,7 +610,10 @@ describe("the portal in a real browser against the real stack", () => {
     expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration("/")) === undefined)).toBe(true);
 
     await push.getByRole("button", { name: "Slå på push-varsler" }).click();
-    await push.getByRole("status").filter({ hasText: "Push-varsler er på i denne nettleseren." }).waitFor();
+    const on = push.getByRole("status").filter({ hasText: "Push-varsler er på i denne nettleseren." });
+    // A failure (the worker refused, the API said no) shows as an alert: fail on it, with its words.
+    await on.or(push.getByRole("alert")).waitFor();
+    expect(await push.getByRole("alert").allInnerTexts()).toEqual([]);
     await push.getByRole("button", { name: "Slå av push-varsler" }).waitFor();
     const requests = await page.evaluate(
       () => (window as unknown as { pushRequests: { userVisibleOnly: boolean; key: string }[] }).pushRequests,
@@ -633,6 +636,21 @@ describe("the portal in a real browser against the real stack", () => {
     await push.getByRole("status").filter({ hasText: "Push-varsler er av i denne nettleseren." }).waitFor();
     expect(await database.db("push_subscriptions").where({ user_id: COORDINATOR })).toEqual([]);
     await context.close();
+
+    // Permission not granted: headless chromium answers the prompt with "denied"; the section says
+    // how to allow notifications and offers no button that could not work.
+    const refusing = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const refused = await refusing.newPage();
+    await refused.goto(`${portalUrl}/sign-in?next=${encodeURIComponent("/notifications")}#token=${token}`);
+    const blocked = refused.getByRole("region", { name: "Push-varsler" });
+    await blocked.getByRole("button", { name: "Slå på push-varsler" }).click();
+    await blocked
+      .getByRole("status")
+      .filter({ hasText: /^Nettleseren blokkerer varsler fra denne siden/ })
+      .waitFor();
+    expect(await blocked.getByRole("button").count()).toBe(0);
+    expect(await database.db("push_subscriptions").where({ user_id: COORDINATOR })).toEqual([]);
+    await refusing.close();
 
     // An installation without VAPID keys: the state is said, there is no button.
     const noKey = await browser.newPage({ viewport: { width: 1200, height: 900 }, bypassCSP: true });
