@@ -20,4 +20,6 @@ export default tseslint.config(
   },
   // The portal's app runs in the browser.
   { files: ["services/portal/src/web/**/*.{ts,tsx}"], languageOptions: { globals: { ...globals.browser } } },
+  // Its service worker runs in a ServiceWorkerGlobalScope.
+  { files: ["services/portal/src/sw/**/*.ts"], languageOptions: { globals: { ...globals.serviceworker } } },
 );

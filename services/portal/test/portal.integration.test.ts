@@ -5,7 +5,7 @@
  * fresh build and proxying /trpc and /files. Events go in through Kafka only.
  */
 import type { ChildProcess } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -50,6 +50,13 @@ const ADMIN = randomUUID();
 const KARI = randomUUID(); // 15 assignments: both tiers
 const OLA = randomUUID(); // 3: the office honorarium
 const PER = randomUUID(); // 1: approaching, then live
+/** A VAPID public key as `npx web-push generate-vapid-keys` prints it: the uncompressed P-256 point, base64url. */
+const VAPID_PUBLIC_KEY = (() => {
+  const jwk = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).publicKey.export({ format: "jwk" });
+  return Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x ?? "", "base64url"), Buffer.from(jwk.y ?? "", "base64url")]).toString(
+    "base64url",
+  );
+})();
 /** UPDATE_SCREENSHOTS=1 writes the README's pictures; otherwise they go under .run/. */
 const SHOTS = join(REPO_ROOT, process.env.UPDATE_SCREENSHOTS === "1" ? "docs/screenshots" : ".run/screenshots");
 
@@ -87,6 +94,8 @@ describe("the portal in a real browser against the real stack", () => {
   let browser: Browser;
   let receiver: Server;
   let portalUrl = "";
+  /** A second portal on a second query API with no VAPID key: Web Push not configured. */
+  let noKeyPortalUrl = "";
   let distDir = "";
   const webhooks: Webhook[] = [];
   const children: ChildProcess[] = [];
@@ -180,8 +189,16 @@ describe("the portal in a real browser against the real stack", () => {
       enabled: true,
     });
 
-    const [counterPort, notifierPort, apiPort, portalPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [counterPort, notifierPort, apiPort, portalPort, noKeyApiPort, noKeyPortalPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     portalUrl = `http://127.0.0.1:${portalPort}`;
+    noKeyPortalUrl = `http://127.0.0.1:${noKeyPortalPort}`;
     const common = {
       DATABASE_URL: database.url,
       REDIS_URL: services.redisUrl,
@@ -224,6 +241,7 @@ describe("the portal in a real browser against the real stack", () => {
           QUERY_API_HOST: "127.0.0.1",
           QUERY_API_REDIS_PREFIX: prefix,
           AUTH_JWT_SECRET: JWT_SECRET,
+          NOTIFIER_VAPID_PUBLIC_KEY: VAPID_PUBLIC_KEY,
         },
       }),
       spawnNode(`${REPO_ROOT}services/portal/src/main.ts`, {
@@ -236,13 +254,42 @@ describe("the portal in a real browser against the real stack", () => {
           PORTAL_DIST_DIR: distDir,
         },
       }),
+      spawnService("query-api", {
+        stdio: [...stdio],
+        env: {
+          ...common,
+          QUERY_API_PORT: String(noKeyApiPort),
+          QUERY_API_HOST: "127.0.0.1",
+          QUERY_API_REDIS_PREFIX: `${prefix}-nokey`,
+          AUTH_JWT_SECRET: JWT_SECRET,
+        },
+      }),
+      spawnNode(`${REPO_ROOT}services/portal/src/main.ts`, {
+        stdio: [...stdio],
+        env: {
+          LOG_LEVEL: "warn",
+          PORTAL_PORT: String(noKeyPortalPort),
+          PORTAL_HOST: "127.0.0.1",
+          PORTAL_API_URL: `http://127.0.0.1:${noKeyApiPort}`,
+          PORTAL_DIST_DIR: distDir,
+        },
+      }),
     );
-    const [counter, notifier, api, portal] = children as [ChildProcess, ChildProcess, ChildProcess, ChildProcess];
+    const [counter, notifier, api, portal, noKeyApi, noKeyPortal] = children as [
+      ChildProcess,
+      ChildProcess,
+      ChildProcess,
+      ChildProcess,
+      ChildProcess,
+      ChildProcess,
+    ];
     await Promise.all([
       ready(`http://127.0.0.1:${counterPort}/readyz`, counter),
       ready(`http://127.0.0.1:${notifierPort}/readyz`, notifier),
       ready(`http://127.0.0.1:${apiPort}/readyz`, api),
       ready(`${portalUrl}/readyz`, portal),
+      ready(`http://127.0.0.1:${noKeyApiPort}/readyz`, noKeyApi),
+      ready(`${noKeyPortalUrl}/readyz`, noKeyPortal),
     ]);
     browser = await launchChromium();
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -509,5 +556,116 @@ describe("the portal in a real browser against the real stack", () => {
     await signIn.getByRole("heading", { name: "Logg inn" }).waitFor();
     await check(signIn, "sign-in");
     await signIn.close();
+  });
+
+  it("turns push on and off on the feed: /sw.js registers and activates under the CSP, the subscription reaches the API", async () => {
+    const sw = await fetch(`${portalUrl}/sw.js`);
+    expect(sw.status).toBe(200);
+    expect(sw.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    // Revalidated, never cached for a year: a new worker must reach browsers.
+    expect(sw.headers.get("cache-control")).toBe("no-cache");
+    expect(sw.headers.get("content-security-policy")).toContain("worker-src 'self'");
+    expect(await sw.text()).toContain("notificationclick");
+
+    // The portal's own CSP applies here (no bypassCSP): the registration must pass it.
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    await context.grantPermissions(["notifications"], { origin: portalUrl });
+    // Headless chromium offline reaches no push service, so PushManager.subscribe cannot succeed
+    // here; this page's PushManager stands in for it and keeps what it was asked for. Everything
+    // else is real: the worker, the permission, push.subscribe / unsubscribe and the database.
+    await context.addInitScript(() => {
+      const endpoint = `https://push.example.net/send/${crypto.randomUUID()}`;
+      let current: PushSubscription | null = null;
+      const seen: { userVisibleOnly: boolean | undefined; key: string }[] = [];
+      (window as unknown as { pushRequests: typeof seen }).pushRequests = seen;
+      PushManager.prototype.getSubscription = () => Promise.resolve(current);
+      PushManager.prototype.subscribe = (options?: PushSubscriptionOptionsInit) => {
+        const key = options?.applicationServerKey;
+        const bytes = key instanceof Uint8Array ? Uint8Array.from(key) : new Uint8Array(0);
+        seen.push({ userVisibleOnly: options?.userVisibleOnly, key: btoa(String.fromCharCode(...bytes)) });
+        const subscription = {
+          endpoint,
+          expirationTime: null,
+          options: { userVisibleOnly: true, applicationServerKey: bytes.buffer },
+          getKey: () => null,
+          toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh: `B${"A".repeat(86)}`, auth: "QUFBQUFBQUFBQUFBQUFBQQ" } }),
+          unsubscribe: () => {
+            current = null;
+            return Promise.resolve(true);
+          },
+        };
+        current = subscription as unknown as PushSubscription;
+        return Promise.resolve(current);
+      };
+    });
+    const page = await context.newPage();
+    page.on("pageerror", (error) => {
+      throw error;
+    });
+    const token = await tokenFor(COORDINATOR, ["coordinator"], [SCOPE]);
+    await page.goto(`${portalUrl}/sign-in?next=${encodeURIComponent("/notifications")}#token=${token}`);
+    const push = page.getByRole("region", { name: "Push-varsler" });
+    await push.getByRole("status").filter({ hasText: "Push-varsler er av i denne nettleseren." }).waitFor();
+    // Nothing is registered before the user asks.
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration("/")) === undefined)).toBe(true);
+
+    await push.getByRole("button", { name: "Slå på push-varsler" }).click();
+    const on = push.getByRole("status").filter({ hasText: "Push-varsler er på i denne nettleseren." });
+    // A failure (the worker refused, the API said no) shows as an alert: fail on it, with its words.
+    await on.or(push.getByRole("alert")).waitFor();
+    expect(await push.getByRole("alert").allInnerTexts()).toEqual([]);
+    await push.getByRole("button", { name: "Slå av push-varsler" }).waitFor();
+    const requests = await page.evaluate(
+      () => (window as unknown as { pushRequests: { userVisibleOnly: boolean; key: string }[] }).pushRequests,
+    );
+    expect(requests).toEqual([{ userVisibleOnly: true, key: Buffer.from(VAPID_PUBLIC_KEY, "base64url").toString("base64") }]);
+    const worker = await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration("/");
+      const active = registration?.active ?? null;
+      if (active !== null && active.state !== "activated")
+        await new Promise<void>((resolve) => active.addEventListener("statechange", () => active.state === "activated" && resolve()));
+      return { scope: registration?.scope, script: active?.scriptURL, state: active?.state, permission: Notification.permission };
+    });
+    expect(worker).toEqual({ scope: `${portalUrl}/`, script: `${portalUrl}/sw.js`, state: "activated", permission: "granted" });
+    const stored = await database.db("push_subscriptions").where({ user_id: COORDINATOR });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ organization_id: ORG, p256dh: `B${"A".repeat(86)}`, auth: "QUFBQUFBQUFBQUFBQUFBQQ" });
+    expect(String(stored[0]?.endpoint)).toMatch(/^https:\/\/push\.example\.net\/send\//);
+
+    await push.getByRole("button", { name: "Slå av push-varsler" }).click();
+    await push.getByRole("status").filter({ hasText: "Push-varsler er av i denne nettleseren." }).waitFor();
+    expect(await database.db("push_subscriptions").where({ user_id: COORDINATOR })).toEqual([]);
+    await context.close();
+
+    // Permission not granted: headless chromium answers the prompt with "denied"; the section says
+    // how to allow notifications and offers no button that could not work.
+    const refusing = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const refused = await refusing.newPage();
+    await refused.goto(`${portalUrl}/sign-in?next=${encodeURIComponent("/notifications")}#token=${token}`);
+    const blocked = refused.getByRole("region", { name: "Push-varsler" });
+    await blocked.getByRole("button", { name: "Slå på push-varsler" }).click();
+    await blocked
+      .getByRole("status")
+      .filter({ hasText: /^Nettleseren blokkerer varsler fra denne siden/ })
+      .waitFor();
+    expect(await blocked.getByRole("button").count()).toBe(0);
+    expect(await database.db("push_subscriptions").where({ user_id: COORDINATOR })).toEqual([]);
+    await refusing.close();
+
+    // An installation without VAPID keys: the state is said, there is no button.
+    const noKey = await browser.newPage({ viewport: { width: 1200, height: 900 }, bypassCSP: true });
+    noKey.on("pageerror", (error) => {
+      throw error;
+    });
+    await noKey.goto(`${noKeyPortalUrl}/sign-in?next=${encodeURIComponent("/notifications")}#token=${token}`);
+    const none = noKey.getByRole("region", { name: "Push-varsler" });
+    await none
+      .getByRole("status")
+      .filter({ hasText: /^Push-varsler er ikke satt opp på denne installasjonen/ })
+      .waitFor();
+    expect(await none.getByRole("button").count()).toBe(0);
+    await noKey.getByRole("region", { name: "Varsler", exact: true }).getByRole("link", { name: "Åpne" }).first().waitFor();
+    await check(noKey, "notifications-no-push-key");
+    await noKey.close();
   });
 });

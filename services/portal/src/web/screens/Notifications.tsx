@@ -4,6 +4,7 @@ import { errorInfo } from "../api.ts";
 import { useOrg, useSigned } from "../context.ts";
 import { Field } from "../form.tsx";
 import { formatDate, useI18n } from "../i18n.ts";
+import { type PushState, currentPushState, subscribe, unsubscribe } from "../push.ts";
 import { isAdmin } from "../session.ts";
 import { ErrorNote, Loading, Section } from "../ui.tsx";
 
@@ -20,9 +21,8 @@ export function Notifications() {
   return (
     <>
       <h1>{t.notificationsTitle}</h1>
+      <PushToggle />
       <Section title={t.notificationsTitle} id="feed">
-        {/* Web Push needs the VAPID public key from the API; no procedure serves it yet, so there is no "turn on push" button. */}
-        <p className="muted">{t.pushNote}</p>
         {feed.isPending ? (
           <Loading />
         ) : feed.isError ? (
@@ -52,6 +52,81 @@ export function Notifications() {
       </Section>
       {isAdmin(session) && <Webhook />}
     </>
+  );
+}
+
+/**
+ * This browser's Web Push subscription: on, off, or why it cannot be (no support, notifications
+ * blocked, no VAPID key on this installation — then there is no button).
+ */
+function PushToggle() {
+  const { api } = useSigned();
+  const { t } = useI18n();
+  const queryClient = useQueryClient();
+  const key = useQuery({ queryKey: ["push.vapidPublicKey"], queryFn: () => api.push.vapidPublicKey.query(), staleTime: Infinity });
+  const publicKey = key.data?.publicKey ?? null;
+  const stateKey = ["push.state", publicKey];
+  const state = useQuery({ queryKey: stateKey, queryFn: () => currentPushState(publicKey), enabled: key.isSuccess });
+  const toggle = useMutation({
+    mutationFn: async (turnOn: boolean): Promise<PushState> => {
+      if (!turnOn) {
+        const endpoint = await unsubscribe();
+        if (endpoint !== null) await api.push.unsubscribe.mutate({ endpoint });
+        return "off";
+      }
+      if (publicKey === null) return "no-key";
+      const result = await subscribe(publicKey);
+      if (result.state !== "on") return result.state;
+      try {
+        await api.push.subscribe.mutate(result.subscription);
+      } catch (error) {
+        // The notifier would never send to it: do not leave the browser subscribed.
+        await unsubscribe().catch(() => null);
+        throw error;
+      }
+      return "on";
+    },
+    onSuccess: (next) => queryClient.setQueryData(stateKey, next),
+    onError: () => queryClient.invalidateQueries({ queryKey: stateKey }),
+  });
+  const messages: Record<PushState, string> = {
+    unsupported: t.pushUnsupported,
+    "no-key": t.pushNoKey,
+    denied: t.pushDenied,
+    off: t.pushOff,
+    on: t.pushOn,
+  };
+  return (
+    <Section title={t.pushTitle} id="push">
+      {key.isError ? (
+        <ErrorNote error={key.error} />
+      ) : state.isError ? (
+        <ErrorNote error={state.error} />
+      ) : state.isPending ? (
+        <Loading />
+      ) : (
+        <>
+          <p role="status" className={state.data === "on" || state.data === "off" ? undefined : "muted"}>
+            {messages[state.data]}
+          </p>
+          {(state.data === "on" || state.data === "off") && (
+            <button
+              type="button"
+              className={state.data === "off" ? "primary" : undefined}
+              disabled={toggle.isPending}
+              onClick={() => toggle.mutate(state.data === "off")}
+            >
+              {state.data === "off" ? t.pushTurnOn : t.pushTurnOff}
+            </button>
+          )}
+          {toggle.isError && (
+            <p role="alert" className="error">
+              {t.pushFailed} {errorInfo(toggle.error).message}
+            </p>
+          )}
+        </>
+      )}
+    </Section>
   );
 }
 
