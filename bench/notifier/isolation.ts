@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       NOTIFIER_HTTP_PORT: "0",
       NOTIFIER_INPUT_TOPIC: topic,
       NOTIFIER_CONSUMER_GROUP: uniqueName("bench-isolation"),
-      NOTIFIER_WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
+      NOTIFIER_WEBHOOK_ALLOW_HOSTS: "127.0.0.1:*",
       NOTIFIER_REDIS_KEY_PREFIX: `${uniqueName("bench-isolation")}:`,
       NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: "6000",
       NOTIFIER_SEND_TIMEOUT_MS: String(SEND_TIMEOUT_MS),

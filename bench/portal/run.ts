@@ -127,6 +127,7 @@ try {
         REDIS_URL,
         LOG_LEVEL: "warn",
         QUERY_API_PORT: String(apiPort),
+        QUERY_API_OPS_PORT: "0",
         QUERY_API_HOST: "127.0.0.1",
         QUERY_API_REDIS_PREFIX: prefix,
         AUTH_JWT_SECRET: SECRET,

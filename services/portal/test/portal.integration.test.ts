@@ -229,7 +229,7 @@ describe("the portal in a real browser against the real stack", () => {
           NOTIFIER_TOPIC_PARTITIONS: "1",
           NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: "6000",
           NOTIFIER_DEEP_LINK_BASE_URL: portalUrl,
-          NOTIFIER_WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
+          NOTIFIER_WEBHOOK_ALLOW_HOSTS: "127.0.0.1:*",
           NOTIFIER_REDIS_KEY_PREFIX: `${prefix}:notifier:`,
         },
       }),
@@ -238,6 +238,7 @@ describe("the portal in a real browser against the real stack", () => {
         env: {
           ...common,
           QUERY_API_PORT: String(apiPort),
+          QUERY_API_OPS_PORT: "0",
           QUERY_API_HOST: "127.0.0.1",
           QUERY_API_REDIS_PREFIX: prefix,
           AUTH_JWT_SECRET: JWT_SECRET,
@@ -259,6 +260,7 @@ describe("the portal in a real browser against the real stack", () => {
         env: {
           ...common,
           QUERY_API_PORT: String(noKeyApiPort),
+          QUERY_API_OPS_PORT: "0",
           QUERY_API_HOST: "127.0.0.1",
           QUERY_API_REDIS_PREFIX: `${prefix}-nokey`,
           AUTH_JWT_SECRET: JWT_SECRET,
