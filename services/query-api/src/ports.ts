@@ -1,4 +1,4 @@
-import type { PeriodType, ThresholdTier } from "@honorarium/shared/domain";
+import type { OpeningBalanceError, OpeningBalanceLine, PeriodType, ThresholdTier } from "@honorarium/shared/domain";
 import type { ActivityRow, TierRow } from "./domain/bufdir.ts";
 import type { Crossing, MonthCount, PeriodCounts } from "./domain/progress.ts";
 import type { PaymentStatus, TargetPaymentStatus } from "./domain/payment-lifecycle.ts";
@@ -390,6 +390,51 @@ export interface IPayoutsRepository {
   ): Promise<{ items: PaymentHistoryEntry[]; total: number }>;
 }
 
+/** A go-live opening balance as stored (opening_balances). */
+export interface OpeningBalanceRecord {
+  scopeId: string | null;
+  peerMentorId: string;
+  periodType: PeriodType;
+  periodKey: string;
+  assignmentCount: number;
+  tiersPaid: number[];
+  importedAt: string;
+  importedBy: string;
+}
+
+/** What an import found: every invalid line, and per valid line the tiers its balance reaches. */
+export interface OpeningBalanceImportReport {
+  errors: OpeningBalanceError[];
+  lines: {
+    line: number;
+    peerMentorId: string;
+    scopeId: string | null;
+    periodType: PeriodType;
+    periodKey: string;
+    assignmentCount: number;
+    /** Tiers the balance reaches: paid outside the system, or still owed (a pending record). */
+    tiers: { thresholdCount: number; tierName: string; paid: boolean }[];
+    /** A balance for the same mentor, scope and period existed and is replaced. */
+    replaces: boolean;
+  }[];
+}
+
+export interface IOpeningBalancesRepository {
+  /**
+   * Checks every line against the organisation's tiers and counts under the mentors' counting locks;
+   * with `apply` and no errors, writes them all in the same transaction (upsert per mentor × scope ×
+   * period, the tiers' records, one audit entry). Otherwise writes nothing.
+   */
+  importLines(
+    organizationId: string,
+    actor: Actor,
+    now: Date,
+    lines: readonly OpeningBalanceLine[],
+    apply: boolean,
+  ): Promise<OpeningBalanceImportReport>;
+  list(organizationId: string, visibility: Visibility): Promise<OpeningBalanceRecord[]>;
+}
+
 export interface Repositories {
   organizations: IOrganizationsRepository;
   organizationSettings: IOrganizationSettingsRepository;
@@ -402,4 +447,5 @@ export interface Repositories {
   webhooks: IWebhooksRepository;
   deliveries: IDeliveriesRepository;
   payouts: IPayoutsRepository;
+  openingBalances: IOpeningBalancesRepository;
 }

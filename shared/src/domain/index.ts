@@ -2,3 +2,4 @@ export * from "./period.ts";
 export * from "./money.ts";
 export * from "./thresholds.ts";
 export * from "./entitlement.ts";
+export * from "./opening-balances.ts";

@@ -12,6 +12,7 @@ import * as writePathIndexes from "./022_write_path_indexes.ts";
 import * as attemptRetryDelay from "./023_attempt_retry_delay.ts";
 import * as statementsAndPayouts from "./024_statements_and_payouts.ts";
 import * as organizationSettingsApi from "./025_organization_settings_api.ts";
+import * as openingBalances from "./045_opening_balances.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -33,4 +34,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["023_attempt_retry_delay", attemptRetryDelay],
   ["024_statements_and_payouts", statementsAndPayouts],
   ["025_organization_settings_api", organizationSettingsApi],
+  ["045_opening_balances", openingBalances],
 ];
