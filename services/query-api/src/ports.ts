@@ -1,6 +1,6 @@
 import type { OpeningBalanceError, OpeningBalanceLine, PeriodType, ThresholdTier } from "@honorarium/shared/domain";
 import type { ActivityRow, TierRow } from "./domain/bufdir.ts";
-import type { Crossing, MonthCount, PeriodCounts } from "./domain/progress.ts";
+import type { Crossing, MonthCount, OpeningBalanceCount, PeriodCounts } from "./domain/progress.ts";
 import type { PaymentStatus, TargetPaymentStatus } from "./domain/payment-lifecycle.ts";
 import type { Visibility } from "./domain/access.ts";
 import type { Locale } from "./domain/organization-settings.ts";
@@ -89,6 +89,16 @@ export interface ICountsRepository {
    * month keys), summed in the database — the dashboard's input, one row per mentor and scope.
    */
   visiblePeriodCounts(organizationId: string, visibility: Visibility, periods: readonly (readonly string[])[]): Promise<PeriodCounts[]>;
+  /**
+   * Go-live opening balances of the given periods that the visibility allows (one mentor's when
+   * `peerMentorId` is given): added to the counted months wherever a period's count is shown.
+   */
+  visibleOpeningBalances(
+    organizationId: string,
+    visibility: Visibility,
+    periods: readonly { periodType: PeriodType; periodKey: string }[],
+    peerMentorId?: string,
+  ): Promise<OpeningBalanceCount[]>;
   /** Does the mentor have any counted, cancelled or crossed activity in the organization? Per scope. */
   mentorScopes(organizationId: string, peerMentorId: string): Promise<(string | null)[]>;
 }

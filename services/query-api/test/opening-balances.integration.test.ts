@@ -175,4 +175,32 @@ describe("openingBalances.import", () => {
     expect(await database.db("opening_balances").where({ organization_id: org })).toHaveLength(1);
     expect(await database.db("opening_balances").where({ organization_id: other.org })).toHaveLength(0);
   });
+
+  it("counts, the dashboard and statements continue from the balance, and show it as such", async () => {
+    const { org, admin, coordinator, scope } = await newOrg();
+    const mentor = randomUUID();
+    await admin.openingBalances.import.mutate({ csv: csv(`${mentor},${scope},calendar_year,2026,12,3`), dryRun: false });
+    // One assignment counted by the system after go-live.
+    await seedMonthCount(database.db, { organizationId: org, scopeId: scope, peerMentorId: mentor, monthKey: "2026-06", count: 1 });
+
+    const counts = await coordinator.counts.forMentor.query({ peerMentorId: mentor });
+    const period = counts.scopes.find((s) => s.scopeId === scope)?.periods[0];
+    expect(period).toMatchObject({ periodType: "calendar_year", periodKey: "2026", count: 13, openingBalance: 12 });
+
+    const dashboard = await coordinator.counts.dashboard.query({});
+    expect(dashboard.approaching.items).toContainEqual(
+      expect.objectContaining({ peerMentorId: mentor, count: 13, nextThreshold: 15, remaining: 2 }),
+    );
+    // The office honorarium was paid outside the system: nothing is action required for it.
+    expect(dashboard.actionRequired.items.filter((item) => item.peerMentorId === mentor)).toEqual([]);
+
+    const statement = await coordinator.statements.period.query({ periodType: "calendar_year", periodKey: "2026" });
+    expect(statement.lines.items.find((line) => line.peerMentorId === mentor)).toMatchObject({
+      count: 13,
+      openingBalance: 12,
+      owed: "500.00",
+      paid: "500.00",
+      outstanding: "0.00",
+    });
+  });
 });
