@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { TestDatabase } from "@honorarium/shared/testing";
+import { type TestDatabase, eventually } from "@honorarium/shared/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { PortalClient } from "../src/client/create-portal-client.ts";
 import { type RunningApi, createTestDatabase, errorOf, outcome, seedConfig, seedMonthCount, startApi } from "./helpers.ts";
@@ -202,5 +202,37 @@ describe("openingBalances.import", () => {
       paid: "500.00",
       outstanding: "0.00",
     });
+  });
+
+  it("an import racing a counting batch for the same mentor waits for it, then refuses the period it counted", async () => {
+    const { org, admin, scope } = await newOrg();
+    const mentor = randomUUID();
+    // A counting batch in flight: the counter's locks (counting-store lockMentors) and its month count write.
+    const batch = await database.db.transaction();
+    await batch.raw("lock table mentor_month_counts in row share mode");
+    await batch.raw("select pg_advisory_xact_lock(hashtextextended(?, 0))", [mentor]);
+    await batch("mentor_month_counts").insert({
+      organization_id: org,
+      scope_id: scope,
+      peer_mentor_id: mentor,
+      month_key: "2026-06",
+      confirmed_count: 1,
+    });
+    const importing = errorOf(
+      admin.openingBalances.import.mutate({ csv: csv(`${mentor},${scope},calendar_year,2026,13,3`), dryRun: false }),
+    );
+    // The import is waiting on the batch's mentor lock (seen in pg_locks, not by a timer).
+    await eventually(async () => {
+      const result: { rows: { waiting: number }[] } = await database.db.raw(
+        `select count(*)::int as waiting from pg_locks
+         where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`,
+      );
+      return (result.rows[0]?.waiting ?? 0) > 0 ? true : undefined;
+    });
+    await batch.commit();
+    const refused = await importing;
+    expect(refused.data?.code).toBe("BAD_REQUEST");
+    expect((refused.data?.details as { errors: { code: string }[] }).errors.map((e) => e.code)).toEqual(["period_already_counted"]);
+    expect(await database.db("opening_balances").where({ organization_id: org })).toEqual([]);
   });
 });
