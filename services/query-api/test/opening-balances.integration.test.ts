@@ -201,7 +201,10 @@ describe("openingBalances.import", () => {
       owed: "500.00",
       paid: "500.00",
       outstanding: "0.00",
+      tiers: [expect.objectContaining({ thresholdCount: 3, paymentStatus: "paid", amountPaid: "500.00", source: "opening_balance" })],
     });
+    const history = await coordinator.milestones.history.query({ peerMentorId: mentor });
+    expect(history.milestones.map((m) => [m.thresholdCount, m.source, m.paymentStatus])).toEqual([[3, "opening_balance", "paid"]]);
   });
 
   it("an import racing a counting batch for the same mentor waits for it, then refuses the period it counted", async () => {

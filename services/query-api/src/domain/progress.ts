@@ -75,6 +75,9 @@ export function withOpeningBalances(
   return [...byKey.values()];
 }
 
+/** Who wrote a record: the counter (a crossing it saw), or the go-live import (a tier reached before it). */
+export type RecordSource = "counter" | "opening_balance";
+
 /** A crossing (a row of honorarium_records with threshold_crossed). */
 export interface Crossing {
   id: string;
@@ -108,6 +111,8 @@ export interface Crossing {
   notes: string | null;
   coordinatorNotified: boolean;
   coordinatorNotifiedAt: string | null;
+  /** "opening_balance": recorded by the go-live import (paid outside the system, or owed from before it). */
+  source: RecordSource;
 }
 
 export interface CurrentPeriod {

@@ -2,7 +2,7 @@ import { fromMinorUnits, toMinorUnits } from "@honorarium/shared/domain";
 import { csvCell } from "./bufdir.ts";
 import type { SortDirection } from "./dashboard.ts";
 import type { PaymentStatus } from "./payment-lifecycle.ts";
-import type { Crossing, MonthCount, OpeningBalanceCount } from "./progress.ts";
+import type { Crossing, MonthCount, OpeningBalanceCount, RecordSource } from "./progress.ts";
 
 /** The versioned first line of the statement CSV; bumped when columns change. */
 // v2: opening_balance after count (go-live balances; count includes it).
@@ -18,6 +18,8 @@ export interface StatementTier {
   amountDue: string;
   /** What was paid for it (fixed when it became paid); null until then. */
   amountPaid: string | null;
+  /** "opening_balance": reached before go-live (paid outside the system when paid at import). */
+  source: RecordSource;
 }
 
 /** One mentor in one scope for the period: the count, the tiers crossed, and the money. */
@@ -99,6 +101,7 @@ export function statementLines(
       paymentStatus: crossing.paymentStatus,
       amountDue: crossing.amountDue,
       amountPaid: crossing.amountPaid,
+      source: crossing.source,
     });
     if (crossing.paymentStatus === "cancelled") continue;
     line.owedMinor += toMinorUnits(crossing.amountDue);
