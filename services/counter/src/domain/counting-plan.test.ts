@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ThresholdTier } from "@honorarium/shared/domain";
 import {
@@ -246,6 +247,31 @@ describe("planCountingBatch with opening balances", () => {
     const second = planCountingBatch(state({ openingBalances: balance(14), ledger, monthCounts }), [cancel(1)], newId);
     expect(second.reviewChecks).toContainEqual(
       expect.objectContaining({ periodType: "calendar_year", periodKey: "2026", lowestCount: 14 }),
+    );
+  });
+
+  it("for any tiers, balance and batch: each tier above the balance crosses once, at assignment (threshold - balance) (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 1, max: 25 }),
+        (thresholds, opening, n) => {
+          const tiers = thresholds.map((count, i) => tier(count, i + 1));
+          const events = Array.from({ length: n }, (_, i) => confirm(1000 + i, `2026-03-${String(i + 1).padStart(2, "0")}T10:00:00Z`));
+          const plan = planCountingBatch(
+            state({ tiersByOrganization: new Map([[ORG, tiers]]), openingBalances: balance(opening) }),
+            events,
+            newId,
+          );
+          const expected = thresholds.filter((t) => t > opening && t <= opening + n).sort((a, b) => a - b);
+          expect(plan.crossings.map((c) => c.tier.thresholdCount).sort((a, b) => a - b)).toEqual(expected);
+          for (const crossing of plan.crossings) {
+            expect(crossing.assignmentCount).toBe(crossing.tier.thresholdCount);
+            expect(crossing.triggerAssignmentId).toBe(uuid(1000 + crossing.tier.thresholdCount - opening - 1));
+          }
+        },
+      ),
     );
   });
 });
