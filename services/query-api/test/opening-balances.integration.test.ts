@@ -153,6 +153,14 @@ describe("openingBalances.import", () => {
       // The higher rate replaces the office honorarium: only the top-up was owed for it.
       [15, "paid", "1000.00"],
     ]);
+    // Paid outside the system within its period: at the import while the period runs.
+    expect(aRecords.map((r) => (r.payment_processed_at as Date).toISOString())).toEqual([NOW.toISOString(), NOW.toISOString()]);
+    // A past period's paid tier counts as paid in that period (its income year), not at the import.
+    const late = randomUUID();
+    await admin.openingBalances.import.mutate({ csv: csv(`${late},${scope},calendar_year,2025,3,3`), dryRun: false });
+    const lateRecord = await database.db("honorarium_records").where({ organization_id: org, peer_mentor_id: late }).first();
+    expect(lateRecord).toMatchObject({ fiscal_year: 2025, payment_status: "paid" });
+    expect((lateRecord.payment_processed_at as Date).toISOString()).toBe("2025-12-31T22:59:59.999Z");
     const listed = await admin.openingBalances.list.query({});
     expect(listed.balances.map((row) => [row.peerMentorId, row.assignmentCount, row.tiersPaid])).toEqual(
       expect.arrayContaining([

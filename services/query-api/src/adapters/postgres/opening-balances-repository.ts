@@ -189,6 +189,11 @@ export function createPostgresOpeningBalancesRepository(db: Knex): IOpeningBalan
             ],
           );
           if (reached.length === 0) continue;
+          // When a tier paid outside the system was paid is not in the file. Tax-free standing goes by
+          // the income year of payment, so it is taken as paid within its period: at the import, or at
+          // the period's last instant when the import comes after the period (a 2026 balance imported in
+          // January 2027 counts toward 2026, the year the spreadsheet paid it in).
+          const paidAt = new Date(Math.min(now.getTime(), periodEnd(line.periodType, line.periodKey, timeZone).getTime() - 1));
           // What each tier is worth under the one rule (the higher rate owes the top-up): a tier paid
           // outside the system is recorded as paid with that amount, so nothing is owed for it again.
           const due = amountsDue(
@@ -217,7 +222,7 @@ export function createPostgresOpeningBalancesRepository(db: Knex): IOpeningBalan
               is_cumulative: tier.isCumulative,
               fiscal_year: fiscalYearOfPeriod(line.periodType, line.periodKey),
               payment_status: paid ? "paid" : "pending",
-              payment_processed_at: paid ? now : null,
+              payment_processed_at: paid ? paidAt : null,
               amount_paid: paid ? (due.get(tier.configId) ?? "0.00") : null,
               notes: paid ? "Opening balance: paid outside the system before go-live" : "Opening balance: reached before go-live",
               source: "opening_balance",
