@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type TestDatabase, eventually } from "@honorarium/shared/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { PortalClient } from "../src/client/create-portal-client.ts";
-import { type RunningApi, createTestDatabase, errorOf, outcome, seedConfig, seedMonthCount, startApi } from "./helpers.ts";
+import { type RunningApi, createTestDatabase, errorOf, outcome, seedConfig, seedMonthCount, seedRecord, startApi } from "./helpers.ts";
 
 /** Issue 12, item 6: go-live opening balances through the API, against the real Postgres and Redis. */
 const NOW = new Date("2026-06-15T10:00:00Z");
@@ -211,8 +211,30 @@ describe("openingBalances.import", () => {
       outstanding: "0.00",
       tiers: [expect.objectContaining({ thresholdCount: 3, paymentStatus: "paid", amountPaid: "500.00", source: "opening_balance" })],
     });
+    // The counter later crosses the higher rate (15; it replaces the office honorarium): it owes the top-up only.
+    await seedRecord(database.db, {
+      organizationId: org,
+      scopeId: scope,
+      peerMentorId: mentor,
+      tierName: "Higher rate",
+      tierOrder: 2,
+      thresholdLevel: "higher_rate",
+      thresholdCount: 15,
+      rate: "1500.00",
+      reachedAt: "2026-06-20T10:00:00Z",
+    });
+    const later = await coordinator.statements.period.query({ periodType: "calendar_year", periodKey: "2026" });
+    const line = later.lines.items.find((l) => l.peerMentorId === mentor);
+    expect(line).toMatchObject({ owed: "1500.00", paid: "500.00", outstanding: "1000.00" });
+    expect(line?.tiers.map((t) => [t.thresholdCount, t.amountDue, t.source])).toEqual([
+      [3, "500.00", "opening_balance"],
+      [15, "1000.00", "counter"],
+    ]);
     const history = await coordinator.milestones.history.query({ peerMentorId: mentor });
-    expect(history.milestones.map((m) => [m.thresholdCount, m.source, m.paymentStatus])).toEqual([[3, "opening_balance", "paid"]]);
+    expect(history.milestones.map((m) => [m.thresholdCount, m.source, m.paymentStatus])).toEqual([
+      [3, "opening_balance", "paid"],
+      [15, "counter", "pending"],
+    ]);
   });
 
   it("an import racing a counting batch for the same mentor waits for it, then refuses the period it counted", async () => {

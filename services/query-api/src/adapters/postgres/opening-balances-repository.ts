@@ -226,6 +226,9 @@ export function createPostgresOpeningBalancesRepository(db: Knex): IOpeningBalan
               amount_paid: paid ? (due.get(tier.configId) ?? "0.00") : null,
               notes: paid ? "Opening balance: paid outside the system before go-live" : "Opening balance: reached before go-live",
               source: "opening_balance",
+              // When the tier was reached before go-live is unknown (reached_at stays null); the record
+              // itself dates from the import, which orders it before every crossing counted after it.
+              recorded_at: now,
             })),
           );
         }
