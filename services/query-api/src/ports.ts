@@ -1,6 +1,6 @@
-import type { NotificationPreference, PeriodType, ThresholdTier } from "@honorarium/shared/domain";
+import type { NotificationPreference, OpeningBalanceError, OpeningBalanceLine, PeriodType, ThresholdTier } from "@honorarium/shared/domain";
 import type { ActivityRow, TierRow } from "./domain/bufdir.ts";
-import type { Crossing, MonthCount, PeriodCounts } from "./domain/progress.ts";
+import type { Crossing, MonthCount, OpeningBalanceCount, PeriodCounts } from "./domain/progress.ts";
 import type { PaymentStatus, TargetPaymentStatus } from "./domain/payment-lifecycle.ts";
 import type { Visibility } from "./domain/access.ts";
 import type { Locale } from "./domain/organization-settings.ts";
@@ -89,6 +89,16 @@ export interface ICountsRepository {
    * month keys), summed in the database — the dashboard's input, one row per mentor and scope.
    */
   visiblePeriodCounts(organizationId: string, visibility: Visibility, periods: readonly (readonly string[])[]): Promise<PeriodCounts[]>;
+  /**
+   * Go-live opening balances of the given periods that the visibility allows (one mentor's when
+   * `peerMentorId` is given): added to the counted months wherever a period's count is shown.
+   */
+  visibleOpeningBalances(
+    organizationId: string,
+    visibility: Visibility,
+    periods: readonly { periodType: PeriodType; periodKey: string }[],
+    peerMentorId?: string,
+  ): Promise<OpeningBalanceCount[]>;
   /** Does the mentor have any counted, cancelled or crossed activity in the organization? Per scope. */
   mentorScopes(organizationId: string, peerMentorId: string): Promise<(string | null)[]>;
 }
@@ -445,6 +455,51 @@ export interface IPayoutsRepository {
   ): Promise<{ items: PaymentHistoryEntry[]; total: number }>;
 }
 
+/** A go-live opening balance as stored (opening_balances). */
+export interface OpeningBalanceRecord {
+  scopeId: string | null;
+  peerMentorId: string;
+  periodType: PeriodType;
+  periodKey: string;
+  assignmentCount: number;
+  tiersPaid: number[];
+  importedAt: string;
+  importedBy: string;
+}
+
+/** What an import found: every invalid line, and per valid line the tiers its balance reaches. */
+export interface OpeningBalanceImportReport {
+  errors: OpeningBalanceError[];
+  lines: {
+    line: number;
+    peerMentorId: string;
+    scopeId: string | null;
+    periodType: PeriodType;
+    periodKey: string;
+    assignmentCount: number;
+    /** Tiers the balance reaches: paid outside the system, or still owed (a pending record). */
+    tiers: { thresholdCount: number; tierName: string; paid: boolean }[];
+    /** A balance for the same mentor, scope and period existed and is replaced. */
+    replaces: boolean;
+  }[];
+}
+
+export interface IOpeningBalancesRepository {
+  /**
+   * Checks every line against the organisation's tiers and counts under the mentors' counting locks;
+   * with `apply` and no errors, writes them all in the same transaction (upsert per mentor × scope ×
+   * period, the tiers' records, one audit entry). Otherwise writes nothing.
+   */
+  importLines(
+    organizationId: string,
+    actor: Actor,
+    now: Date,
+    lines: readonly OpeningBalanceLine[],
+    apply: boolean,
+  ): Promise<OpeningBalanceImportReport>;
+  list(organizationId: string, visibility: Visibility): Promise<OpeningBalanceRecord[]>;
+}
+
 export interface Repositories {
   organizations: IOrganizationsRepository;
   organizationSettings: IOrganizationSettingsRepository;
@@ -458,4 +513,5 @@ export interface Repositories {
   preferences: IPreferencesRepository;
   deliveries: IDeliveriesRepository;
   payouts: IPayoutsRepository;
+  openingBalances: IOpeningBalancesRepository;
 }

@@ -221,6 +221,8 @@ describe("fuzz: never a 500", () => {
         "notifications.failed",
         "notifications.list",
         "notifications.markRead",
+        "openingBalances.import",
+        "openingBalances.list",
         "organizations.auditLog",
         "organizations.setPayeeReference",
         "organizations.setScopeName",

@@ -99,9 +99,9 @@ describe("statements.period", () => {
     expect(file.status).toBe(200);
     expect(file.headers.get("content-disposition")).toBe(`attachment; filename="statement-${ORG}-calendar_year-2026.csv"`);
     const rows = (await file.text()).trimEnd().split("\r\n");
-    expect(rows[0]).toBe("# honorarium-tracker statement v1");
+    expect(rows[0]).toBe("# honorarium-tracker statement v2");
     expect(rows).toContain(
-      `${M1},${A},calendar_year,2026,16,Kontorhonorar;Høyere sats,${ids.m1Office};${ids.m1Higher},1500.00,0.00,1500.00,0.00,NOK`,
+      `${M1},${A},calendar_year,2026,16,0,Kontorhonorar;Høyere sats,${ids.m1Office};${ids.m1Higher},1500.00,0.00,1500.00,0.00,NOK`,
     );
     expect(rows).toHaveLength(3 + 3);
   });

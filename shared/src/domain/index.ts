@@ -4,3 +4,4 @@ export * from "./thresholds.ts";
 export * from "./entitlement.ts";
 export * from "./notification-preferences.ts";
 export * from "./outbound-target.ts";
+export * from "./opening-balances.ts";

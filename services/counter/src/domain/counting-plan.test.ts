@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ThresholdTier } from "@honorarium/shared/domain";
 import {
@@ -7,6 +8,7 @@ import {
   countKey,
   countYearsNeeded,
   ledgerKey,
+  openingBalanceKey,
   planCountingBatch,
 } from "./counting-plan.ts";
 
@@ -200,5 +202,76 @@ describe("planCountingBatch", () => {
   it("lists the (organization, mentor, year) counts to load, using the ledger's month for cancellations", () => {
     const needed = countYearsNeeded([confirm(40, "2025-12-31T23:30:00Z"), cancel(41)], new Map(), new Map([[ORG, "Europe/Oslo"]]));
     expect(needed).toEqual([{ organizationId: ORG, peerMentorId: MENTOR, year: "2026" }]);
+  });
+});
+
+describe("planCountingBatch with opening balances", () => {
+  const balance = (count: number, scopeId: string | null = SCOPE, periodKey = "2026") =>
+    new Map([[openingBalanceKey(ORG, scopeId, MENTOR, "calendar_year", periodKey), count]]);
+
+  it("continues from the balance: balance 13 with tier 15, the 2nd counted assignment crosses", () => {
+    const events = [1, 2, 3].map((n) => confirm(n, `2026-03-0${n}T10:00:00Z`));
+    const plan = planCountingBatch(state({ openingBalances: balance(13) }), events, newId);
+    expect(plan.crossings).toHaveLength(1);
+    expect(plan.crossings[0]).toMatchObject({ triggerAssignmentId: uuid(2), assignmentCount: 15, periodKey: "2026" });
+    expect(plan.crossings[0]?.tier.thresholdCount).toBe(15);
+    // The month counts stay what the system counted: the balance is not a month's.
+    expect(plan.countWrites).toEqual([expect.objectContaining({ monthKey: "2026-03", count: 3 })]);
+  });
+
+  it("never crosses a tier the balance already reaches", () => {
+    const plan = planCountingBatch(state({ openingBalances: balance(3) }), [confirm(1, "2026-03-01T10:00:00Z")], newId);
+    expect(plan.crossings).toEqual([]);
+  });
+
+  it("applies a balance only to its own scope and period", () => {
+    const otherScope = planCountingBatch(
+      state({ openingBalances: balance(13, null) }),
+      [1, 2, 3].map((n) => confirm(n, `2026-03-0${n}T10:00:00Z`)),
+      newId,
+    );
+    expect(otherScope.crossings.map((c) => c.tier.thresholdCount)).toEqual([3]);
+    const otherYear = planCountingBatch(
+      state({ openingBalances: balance(13, SCOPE, "2025") }),
+      [1, 2, 3].map((n) => confirm(n, `2026-03-0${n}T10:00:00Z`)),
+      newId,
+    );
+    expect(otherYear.crossings.map((c) => c.tier.thresholdCount)).toEqual([3]);
+  });
+
+  it("a cancellation is judged against balance + counted", () => {
+    const first = planCountingBatch(state({ openingBalances: balance(14) }), [confirm(1, "2026-03-01T10:00:00Z")], newId);
+    expect(first.crossings.map((c) => c.assignmentCount)).toEqual([15]);
+    const ledger = new Map(first.ledgerWrites.map((entry) => [ledgerKey(entry.assignmentId, entry.peerMentorId), entry]));
+    const monthCounts = new Map([[countKey(ORG, SCOPE, MENTOR, "2026-03"), 1]]);
+    const second = planCountingBatch(state({ openingBalances: balance(14), ledger, monthCounts }), [cancel(1)], newId);
+    expect(second.reviewChecks).toContainEqual(
+      expect.objectContaining({ periodType: "calendar_year", periodKey: "2026", lowestCount: 14 }),
+    );
+  });
+
+  it("for any tiers, balance and batch: each tier above the balance crosses once, at assignment (threshold - balance) (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 1, max: 25 }),
+        (thresholds, opening, n) => {
+          const tiers = thresholds.map((count, i) => tier(count, i + 1));
+          const events = Array.from({ length: n }, (_, i) => confirm(1000 + i, `2026-03-${String(i + 1).padStart(2, "0")}T10:00:00Z`));
+          const plan = planCountingBatch(
+            state({ tiersByOrganization: new Map([[ORG, tiers]]), openingBalances: balance(opening) }),
+            events,
+            newId,
+          );
+          const expected = thresholds.filter((t) => t > opening && t <= opening + n).sort((a, b) => a - b);
+          expect(plan.crossings.map((c) => c.tier.thresholdCount).sort((a, b) => a - b)).toEqual(expected);
+          for (const crossing of plan.crossings) {
+            expect(crossing.assignmentCount).toBe(crossing.tier.thresholdCount);
+            expect(crossing.triggerAssignmentId).toBe(uuid(1000 + crossing.tier.thresholdCount - opening - 1));
+          }
+        },
+      ),
+    );
   });
 });

@@ -49,6 +49,12 @@ export interface CountingState {
   /** Active tiers by organization (an organization with none still gets counted). */
   tiersByOrganization: ReadonlyMap<string, readonly ThresholdTier[]>;
   timeZones: ReadonlyMap<string, string>;
+  /**
+   * Go-live opening balances by openingBalanceKey (absent = 0): the count a period had before the
+   * system started. A period's count is its balance plus its counted months, so the next tier
+   * crosses at the right assignment and the tiers the balance reaches never cross again.
+   */
+  openingBalances?: ReadonlyMap<string, number>;
 }
 
 export type EventOutcome = "counted" | "duplicate" | "cancelled" | "tombstoned" | "suppressed" | "rejected";
@@ -137,6 +143,16 @@ export function ledgerKey(assignmentId: string, peerMentorId: string): string {
 
 export function countKey(organizationId: string, scopeId: string | null, peerMentorId: string, monthKey: string): string {
   return `${mentorKey(organizationId, scopeId, peerMentorId)}/${monthKey}`;
+}
+
+export function openingBalanceKey(
+  organizationId: string,
+  scopeId: string | null,
+  peerMentorId: string,
+  periodType: PeriodType,
+  periodKey: string,
+): string {
+  return `${mentorKey(organizationId, scopeId, peerMentorId)}/${periodType}/${periodKey}`;
 }
 
 function mentorKey(organizationId: string, scopeId: string | null, peerMentorId: string): string {
@@ -269,11 +285,12 @@ export function planCountingBatch(state: CountingState, events: readonly Countin
     }
     return count;
   };
-  // Period sums, computed once from the months and then kept up to date.
+  const openingBalances = state.openingBalances ?? new Map<string, number>();
+  // Period sums (opening balance + months), computed once and then kept up to date.
   const periodCount = (tally: MentorTally, period: PeriodOfMonth): number => {
     let total = tally.periods.get(period.tallyKey);
     if (total === undefined) {
-      total = 0;
+      total = openingBalances.size === 0 ? 0 : (openingBalances.get(`${tally.key}/${period.tallyKey}`) ?? 0);
       for (const monthKey of monthKeysOfPeriod(period.periodType, period.periodKey)) total += monthCount(tally, monthKey);
       tally.periods.set(period.tallyKey, total);
     }

@@ -9,7 +9,7 @@ import {
 import { type Knex, loadTiersForEvaluation, loadTimeZones } from "@honorarium/shared/db";
 import { type CountingEvent, type MentorChange, countYearsNeeded, planCountingBatch } from "../domain/counting-plan.ts";
 import { thresholdCrossedEventOf } from "../domain/threshold-crossed-event.ts";
-import { lockMentors, loadLedger, loadMonthCounts, writeCountingPlan } from "../adapters/postgres/counting-store.ts";
+import { lockMentors, loadLedger, loadMonthCounts, loadOpeningBalances, writeCountingPlan } from "../adapters/postgres/counting-store.ts";
 import type { DeadLetter, HandlerResult, TopicHandler } from "./topic-handler.ts";
 
 export interface CountingHandlerOptions {
@@ -81,9 +81,15 @@ export function createCountingHandler(options: CountingHandlerOptions): TopicHan
       lap("loadLedger");
       const [timeZones, tiersByOrganization] = await configuration;
       lap("loadConfig");
-      const monthCounts = await loadMonthCounts(trx, countYearsNeeded(events, ledger, timeZones));
+      const [monthCounts, openingBalances] = await Promise.all([
+        loadMonthCounts(trx, countYearsNeeded(events, ledger, timeZones)),
+        loadOpeningBalances(
+          trx,
+          events.map(({ event }) => ({ organizationId: event.organizationId, peerMentorId: event.peerMentorId })),
+        ),
+      ]);
       lap("loadCounts");
-      const plan = planCountingBatch({ ledger, monthCounts, tiersByOrganization, timeZones }, events, newId);
+      const plan = planCountingBatch({ ledger, monthCounts, tiersByOrganization, timeZones, openingBalances }, events, newId);
       lap("plan");
       await heartbeat();
 

@@ -100,7 +100,7 @@ describe("bufdir report", () => {
     expect(lines[0]).toBe(`# ${BUFDIR_EXPORT_FORMAT}`);
     expect(lines[1]).toBe(`# organization_id=${ORG};year=2026;time_zone=Europe/Oslo;generated_at=2027-01-02T03:04:05.000Z`);
     expect(lines[2]).toBe(
-      "# Counts only assignments this system received as events (net of cancellations); opening balances imported at go-live are not activity.",
+      "# Counts only assignments this system received as events (net of cancellations); opening balances imported at go-live are not activity (no assignments or mentors or activity days); tiers recorded from them (paid outside the system or owed) are in the crossings and honorarium totals per tier.",
     );
     expect(lines[3]).toBe(
       "section,scope_id,month,tier,threshold_level,threshold_count,active_peer_mentors,confirmed_assignments,mentor_days,distinct_dates,crossings,honorarium_total,currency",

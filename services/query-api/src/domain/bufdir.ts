@@ -8,7 +8,7 @@ export const BUFDIR_EXPORT_FORMAT = "honorarium-tracker bufdir-export v2";
 
 /** What the figures cover, said in every report and export. */
 export const BUFDIR_COVERAGE_NOTE =
-  "Counts only assignments this system received as events (net of cancellations); opening balances imported at go-live are not activity.";
+  "Counts only assignments this system received as events (net of cancellations); opening balances imported at go-live are not activity (no assignments or mentors or activity days); tiers recorded from them (paid outside the system or owed) are in the crossings and honorarium totals per tier.";
 
 /** What the aggregation counts per group. */
 export interface ActivityCounts {

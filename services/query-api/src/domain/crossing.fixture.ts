@@ -9,6 +9,7 @@ export const crossingFixture = (fields: Partial<Crossing>): Crossing => ({
   notes: null,
   coordinatorNotified: false,
   coordinatorNotifiedAt: null,
+  source: "counter",
   peerMentorId: "m",
   scopeId: null,
   configId: "office",

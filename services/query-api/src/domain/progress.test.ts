@@ -2,7 +2,15 @@ import type { ThresholdTier } from "@honorarium/shared/domain";
 import { describe, expect, it } from "vitest";
 import { APPROACHING_WITHIN, approachingEntries, shapeDashboard } from "./dashboard.ts";
 import { crossingFixture } from "./crossing.fixture.ts";
-import { countOver, currentPeriods, incomeYearBasis, periodProgress, taxFreeStanding } from "./progress.ts";
+import {
+  countOver,
+  currentPeriods,
+  incomeYearBasis,
+  openingBalanceOf,
+  periodProgress,
+  taxFreeStanding,
+  withOpeningBalances,
+} from "./progress.ts";
 
 const tier = (fields: Partial<ThresholdTier>): ThresholdTier => ({
   configId: "c",
@@ -159,5 +167,30 @@ describe("dashboard classification", () => {
     expect(view.approaching.items.map((e) => e.peerMentorId)).toEqual(["b", "c"]);
     expect(view.approaching).toMatchObject({ total: 3, pageCount: 2 });
     expect(view.actionRequired.items.map((e) => e.recordId)).toEqual(["r"]);
+  });
+});
+
+describe("opening balances in period counts", () => {
+  const periods = [
+    { periodType: "calendar_year" as const, periodKey: "2026" },
+    { periodType: "half_year" as const, periodKey: "2026-H1" },
+  ];
+  const balances = [
+    { scopeId: "s1", peerMentorId: "m1", periodType: "calendar_year" as const, periodKey: "2026", assignmentCount: 13 },
+    { scopeId: null, peerMentorId: "m2", periodType: "half_year" as const, periodKey: "2026-H1", assignmentCount: 2 },
+    { scopeId: "s1", peerMentorId: "m1", periodType: "calendar_year" as const, periodKey: "2025", assignmentCount: 40 },
+  ];
+
+  it("adds each period's balance to the counted figure, and gives a balance-only mentor a row", () => {
+    const rows = withOpeningBalances([{ scopeId: "s1", peerMentorId: "m1", counts: [1, 1] }], periods, balances);
+    expect(rows).toEqual([
+      { scopeId: "s1", peerMentorId: "m1", counts: [14, 1] },
+      { scopeId: null, peerMentorId: "m2", counts: [0, 2] },
+    ]);
+  });
+
+  it("finds one (scope, period)'s balance and 0 where none was imported", () => {
+    expect(openingBalanceOf(balances, "s1", "calendar_year", "2026")).toBe(13);
+    expect(openingBalanceOf(balances, null, "calendar_year", "2026")).toBe(0);
   });
 });

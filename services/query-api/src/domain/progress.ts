@@ -27,6 +27,57 @@ export interface PeriodCounts {
   counts: number[];
 }
 
+/** A go-live opening balance: the count a (scope, mentor) had in a period before the system started. */
+export interface OpeningBalanceCount {
+  scopeId: string | null;
+  peerMentorId: string;
+  periodType: PeriodType;
+  periodKey: string;
+  assignmentCount: number;
+}
+
+/** The opening balance of one (scope, period) among a mentor's balances (0 when none was imported). */
+export function openingBalanceOf(
+  balances: readonly OpeningBalanceCount[],
+  scopeId: string | null,
+  periodType: PeriodType,
+  periodKey: string,
+): number {
+  let total = 0;
+  for (const b of balances)
+    if (b.scopeId === scopeId && b.periodType === periodType && b.periodKey === periodKey) total += b.assignmentCount;
+  return total;
+}
+
+/**
+ * Per (scope, mentor) counts of the given periods with each period's opening balance added (a
+ * mentor with only a balance gets a row): the count a tier is judged by is balance + counted, as in
+ * the counter.
+ */
+export function withOpeningBalances(
+  rows: readonly PeriodCounts[],
+  periods: readonly { periodType: PeriodType; periodKey: string }[],
+  balances: readonly OpeningBalanceCount[],
+): PeriodCounts[] {
+  if (balances.length === 0) return [...rows];
+  const byKey = new Map(rows.map((row) => [`${row.scopeId ?? "-"}/${row.peerMentorId}`, { ...row, counts: [...row.counts] }]));
+  for (const b of balances) {
+    const i = periods.findIndex((p) => p.periodType === b.periodType && p.periodKey === b.periodKey);
+    if (i < 0 || b.assignmentCount === 0) continue;
+    const key = `${b.scopeId ?? "-"}/${b.peerMentorId}`;
+    let row = byKey.get(key);
+    if (row === undefined) {
+      row = { scopeId: b.scopeId, peerMentorId: b.peerMentorId, counts: periods.map(() => 0) };
+      byKey.set(key, row);
+    }
+    row.counts[i] = (row.counts[i] ?? 0) + b.assignmentCount;
+  }
+  return [...byKey.values()];
+}
+
+/** Who wrote a record: the counter (a crossing it saw), or the go-live import (a tier reached before it). */
+export type RecordSource = "counter" | "opening_balance";
+
 /** A crossing (a row of honorarium_records with threshold_crossed). */
 export interface Crossing {
   id: string;
@@ -60,6 +111,8 @@ export interface Crossing {
   notes: string | null;
   coordinatorNotified: boolean;
   coordinatorNotifiedAt: string | null;
+  /** "opening_balance": recorded by the go-live import (paid outside the system, or owed from before it). */
+  source: RecordSource;
 }
 
 export interface CurrentPeriod {

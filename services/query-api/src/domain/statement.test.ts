@@ -36,6 +36,7 @@ describe("a period's statement", () => {
       mentors: 3,
       lines: 3,
       count: 18,
+      openingBalance: 0,
       owed: "1500.00",
       paid: "500.00",
       outstanding: "1000.00",
@@ -54,8 +55,19 @@ describe("a period's statement", () => {
       generatedAt: new Date("2027-01-02T00:00:00Z"),
     });
     const rows = csv.trimEnd().split("\r\n");
-    expect(rows[0]).toBe("# honorarium-tracker statement v1");
-    expect(rows[3]).toBe("m1,s1,calendar_year,2026,16,Kontorhonorar;Høyere sats,office;higher,1500.00,500.00,1000.00,1000.00,NOK");
+    expect(rows[0]).toBe("# honorarium-tracker statement v2");
+    expect(rows[3]).toBe("m1,s1,calendar_year,2026,16,0,Kontorhonorar;Høyere sats,office;higher,1500.00,500.00,1000.00,1000.00,NOK");
     expect(rows).toHaveLength(6);
+  });
+
+  it("shows a go-live opening balance as such: in its own column, and in the count the tiers are judged by", () => {
+    const withBalance = statementLines(counts, crossings, "NOK", [
+      { scopeId: "s1", peerMentorId: "m1", periodType: "calendar_year", periodKey: "2026", assignmentCount: 13 },
+      { scopeId: "s9", peerMentorId: "m4", periodType: "calendar_year", periodKey: "2026", assignmentCount: 4 },
+    ]);
+    expect(withBalance.find((line) => line.peerMentorId === "m1")).toMatchObject({ count: 29, openingBalance: 13 });
+    // A mentor with only a balance (nothing counted yet) has a line.
+    expect(withBalance.find((line) => line.peerMentorId === "m4")).toMatchObject({ scopeId: "s9", count: 4, openingBalance: 4, tiers: [] });
+    expect(statementTotals(withBalance)).toMatchObject({ count: 35, openingBalance: 17 });
   });
 });

@@ -2,10 +2,11 @@ import { fromMinorUnits, toMinorUnits } from "@honorarium/shared/domain";
 import { csvCell } from "./bufdir.ts";
 import type { SortDirection } from "./dashboard.ts";
 import type { PaymentStatus } from "./payment-lifecycle.ts";
-import type { Crossing, MonthCount } from "./progress.ts";
+import type { Crossing, MonthCount, OpeningBalanceCount, RecordSource } from "./progress.ts";
 
 /** The versioned first line of the statement CSV; bumped when columns change. */
-export const STATEMENT_EXPORT_FORMAT = "honorarium-tracker statement v1";
+// v2: opening_balance after count (go-live balances; count includes it).
+export const STATEMENT_EXPORT_FORMAT = "honorarium-tracker statement v2";
 
 export interface StatementTier {
   recordId: string;
@@ -17,13 +18,18 @@ export interface StatementTier {
   amountDue: string;
   /** What was paid for it (fixed when it became paid); null until then. */
   amountPaid: string | null;
+  /** "opening_balance": reached before go-live (paid outside the system when paid at import). */
+  source: RecordSource;
 }
 
 /** One mentor in one scope for the period: the count, the tiers crossed, and the money. */
 export interface StatementLine {
   peerMentorId: string;
   scopeId: string | null;
+  /** The period's count: its opening balance plus the assignments the system counted. */
   count: number;
+  /** The go-live opening balance included in `count` (0 when none was imported). */
+  openingBalance: number;
   tiers: StatementTier[];
   /** The entitlement: the amounts due of the records not cancelled. */
   owed: string;
@@ -49,7 +55,12 @@ export function paidAmountOf(crossing: Pick<Crossing, "paymentStatus" | "amountP
  * are the month counts of the period's months, `crossings` the records of the period (whole groups,
  * with amounts due).
  */
-export function statementLines(counts: readonly MonthCount[], crossings: readonly Crossing[], currency: string): StatementLine[] {
+export function statementLines(
+  counts: readonly MonthCount[],
+  crossings: readonly Crossing[],
+  currency: string,
+  openingBalances: readonly OpeningBalanceCount[] = [],
+): StatementLine[] {
   const lines = new Map<string, StatementLine & { owedMinor: bigint; paidMinor: bigint; inPaymentMinor: bigint }>();
   const lineOf = (peerMentorId: string, scopeId: string | null) => {
     const key = `${peerMentorId}|${scopeId ?? ""}`;
@@ -59,6 +70,7 @@ export function statementLines(counts: readonly MonthCount[], crossings: readonl
         peerMentorId,
         scopeId,
         count: 0,
+        openingBalance: 0,
         tiers: [],
         owed: "0.00",
         paid: "0.00",
@@ -74,6 +86,11 @@ export function statementLines(counts: readonly MonthCount[], crossings: readonl
     return line;
   };
   for (const row of counts) lineOf(row.peerMentorId, row.scopeId).count += row.confirmedCount;
+  for (const balance of openingBalances) {
+    const line = lineOf(balance.peerMentorId, balance.scopeId);
+    line.openingBalance += balance.assignmentCount;
+    line.count += balance.assignmentCount;
+  }
   for (const crossing of crossings) {
     const line = lineOf(crossing.peerMentorId, crossing.scopeId);
     line.tiers.push({
@@ -84,6 +101,7 @@ export function statementLines(counts: readonly MonthCount[], crossings: readonl
       paymentStatus: crossing.paymentStatus,
       amountDue: crossing.amountDue,
       amountPaid: crossing.amountPaid,
+      source: crossing.source,
     });
     if (crossing.paymentStatus === "cancelled") continue;
     line.owedMinor += toMinorUnits(crossing.amountDue);
@@ -107,6 +125,7 @@ export interface StatementTotals {
   mentors: number;
   lines: number;
   count: number;
+  openingBalance: number;
   owed: string;
   paid: string;
   outstanding: string;
@@ -120,6 +139,7 @@ export function statementTotals(lines: readonly StatementLine[]): StatementTotal
     mentors: new Set(lines.map((line) => line.peerMentorId)).size,
     lines: lines.length,
     count: lines.reduce((total, line) => total + line.count, 0),
+    openingBalance: lines.reduce((total, line) => total + line.openingBalance, 0),
     owed: sum((line) => line.owed),
     paid: sum((line) => line.paid),
     outstanding: sum((line) => line.outstanding),
@@ -154,6 +174,7 @@ export const STATEMENT_CSV_COLUMNS = [
   "period_type",
   "period_key",
   "count",
+  "opening_balance",
   "tiers",
   "record_ids",
   "owed",
@@ -184,6 +205,7 @@ export function renderStatementCsv(input: {
         input.periodType,
         input.periodKey,
         line.count,
+        line.openingBalance,
         line.tiers.map((tier) => tier.tierName ?? "").join(";"),
         line.tiers.map((tier) => tier.recordId).join(";"),
         line.owed,

@@ -5,6 +5,7 @@ import { countsRouter } from "./counts/counts.router.ts";
 import { deliveriesRouter } from "./deliveries/deliveries.router.ts";
 import { milestonesRouter } from "./milestones/milestones.router.ts";
 import { notificationsRouter } from "./notifications/notifications.router.ts";
+import { openingBalancesRouter } from "./opening-balances/opening-balances.router.ts";
 import { organizationsRouter } from "./organizations/organizations.router.ts";
 import { paymentsRouter } from "./payments/payments.router.ts";
 import { payoutsRouter } from "./payouts/payouts.router.ts";
@@ -30,6 +31,7 @@ export const appRouter = router({
   organizations: organizationsRouter,
   statements: statementsRouter,
   payouts: payoutsRouter,
+  openingBalances: openingBalancesRouter,
 });
 
 export type AppRouter = typeof appRouter;

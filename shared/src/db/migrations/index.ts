@@ -16,6 +16,7 @@ import * as webhookHealthAndRotation from "./030_webhook_health_and_rotation.ts"
 import * as webhookReplay from "./031_webhook_replay.ts";
 import * as deliveryExpiry from "./032_delivery_expiry.ts";
 import * as notificationPreferences from "./033_notification_preferences.ts";
+import * as openingBalances from "./045_opening_balances.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -41,4 +42,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["031_webhook_replay", webhookReplay],
   ["032_delivery_expiry", deliveryExpiry],
   ["033_notification_preferences", notificationPreferences],
+  ["045_opening_balances", openingBalances],
 ];

@@ -1,6 +1,7 @@
 import type { Knex } from "@honorarium/shared/db";
+import type { PeriodType } from "@honorarium/shared/domain";
 import type { CountingPlan, LedgerEntry, LedgerState, PlannedCrossing } from "../../domain/counting-plan.ts";
-import { countKey, ledgerKey } from "../../domain/counting-plan.ts";
+import { countKey, ledgerKey, openingBalanceKey } from "../../domain/counting-plan.ts";
 
 /**
  * Set-based reads and writes of the counter's tables; one statement each, whatever the batch size.
@@ -95,6 +96,42 @@ export async function loadMonthCounts(
     counts.set(countKey(row.organization_id, row.scope_id, row.peer_mentor_id, row.month_key), row.confirmed_count);
   }
   return counts;
+}
+
+/**
+ * The opening balances of the batch's mentors (any scope, any period): read under the mentors' locks,
+ * which the import takes too, so a batch sees a balance either wholly or not at all. Mostly empty
+ * after go-live; the index on (peer_mentor_id, organization_id) keeps it one cheap probe.
+ */
+export async function loadOpeningBalances(
+  trx: Knex.Transaction,
+  mentors: readonly { organizationId: string; peerMentorId: string }[],
+): Promise<Map<string, number>> {
+  const balances = new Map<string, number>();
+  if (mentors.length === 0) return balances;
+  const result: {
+    rows: {
+      organization_id: string;
+      scope_id: string | null;
+      peer_mentor_id: string;
+      period_type: PeriodType;
+      period_key: string;
+      assignment_count: number;
+    }[];
+  } = await trx.raw(
+    `select b.organization_id, b.scope_id, b.peer_mentor_id, b.period_type, b.period_key, b.assignment_count
+     from opening_balances b
+     join (select distinct o, m from unnest(?::uuid[], ?::uuid[]) as k(o, m)) k on b.peer_mentor_id = k.m and b.organization_id = k.o
+     where b.assignment_count > 0`,
+    [mentors.map((m) => m.organizationId), mentors.map((m) => m.peerMentorId)],
+  );
+  for (const row of result.rows) {
+    balances.set(
+      openingBalanceKey(row.organization_id, row.scope_id, row.peer_mentor_id, row.period_type, row.period_key),
+      row.assignment_count,
+    );
+  }
+  return balances;
 }
 
 /** An outbox row for a crossing record; written only if the record was actually inserted. */

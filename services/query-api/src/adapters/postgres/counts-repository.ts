@@ -1,3 +1,4 @@
+import type { PeriodType } from "@honorarium/shared/domain";
 import type { Knex } from "knex";
 import type { MonthCount } from "../../domain/progress.ts";
 import type { ICountsRepository } from "../../ports.ts";
@@ -72,6 +73,31 @@ export function createPostgresCountsRepository(db: Knex): ICountsRepository {
         counts: periods.map((_, i) => Number(row[`c${i}`] ?? 0)),
       }));
     },
+    async visibleOpeningBalances(organizationId, visibility, periods, peerMentorId) {
+      if (periods.length === 0) return [];
+      const query = db("opening_balances")
+        .select("scope_id", "peer_mentor_id", "period_type", "period_key", "assignment_count")
+        .where({ organization_id: organizationId })
+        .whereRaw("(period_type, period_key) in (select * from unnest(?::text[], ?::text[]))", [
+          periods.map((p) => p.periodType),
+          periods.map((p) => p.periodKey),
+        ]);
+      if (peerMentorId !== undefined) query.where({ peer_mentor_id: peerMentorId });
+      const rows: {
+        scope_id: string | null;
+        peer_mentor_id: string;
+        period_type: PeriodType;
+        period_key: string;
+        assignment_count: number;
+      }[] = await whereVisible(query, visibility);
+      return rows.map((row) => ({
+        scopeId: row.scope_id,
+        peerMentorId: row.peer_mentor_id,
+        periodType: row.period_type,
+        periodKey: row.period_key,
+        assignmentCount: row.assignment_count,
+      }));
+    },
     async mentorScopes(organizationId, peerMentorId) {
       const rows: { scope_id: string | null }[] = await db
         .select("scope_id")
@@ -82,6 +108,9 @@ export function createPostgresCountsRepository(db: Knex): ICountsRepository {
         )
         .union((q) =>
           q.select("scope_id").from("honorarium_records").where({ organization_id: organizationId, peer_mentor_id: peerMentorId }),
+        )
+        .union((q) =>
+          q.select("scope_id").from("opening_balances").where({ organization_id: organizationId, peer_mentor_id: peerMentorId }),
         );
       return rows.map((row) => row.scope_id);
     },

@@ -5,6 +5,7 @@ import { createPostgresConfigsRepository } from "./configs-repository.ts";
 import { createPostgresCountsRepository } from "./counts-repository.ts";
 import { createPostgresDeliveriesRepository } from "./deliveries-repository.ts";
 import { createPostgresNotificationsRepository, createPostgresPushSubscriptionsRepository } from "./notifications-repository.ts";
+import { createPostgresOpeningBalancesRepository } from "./opening-balances-repository.ts";
 import { createPostgresOrganizationSettingsRepository } from "./organization-settings-repository.ts";
 import { createPostgresOrganizationsRepository } from "./organizations-repository.ts";
 import { createPostgresPayoutsRepository } from "./payouts-repository.ts";
@@ -26,5 +27,6 @@ export function createPostgresRepositories(db: Knex): Repositories {
     preferences: createPostgresPreferencesRepository(db),
     deliveries: createPostgresDeliveriesRepository(db),
     payouts: createPostgresPayoutsRepository(db),
+    openingBalances: createPostgresOpeningBalancesRepository(db),
   };
 }

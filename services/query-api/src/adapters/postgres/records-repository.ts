@@ -2,7 +2,7 @@ import type { Knex } from "knex";
 import { amountsDueByRecord } from "@honorarium/shared/domain";
 import { DomainError, notFound } from "../../domain/errors.ts";
 import type { PaymentStatus } from "../../domain/payment-lifecycle.ts";
-import type { Crossing } from "../../domain/progress.ts";
+import type { Crossing, RecordSource } from "../../domain/progress.ts";
 import type { IRecordsRepository } from "../../ports.ts";
 import { iso, isoRequired, whereVisible } from "./visibility.ts";
 
@@ -34,6 +34,7 @@ interface RecordRow {
   coordinator_notified: boolean;
   coordinator_notified_at: Date | null;
   amount_paid: string | null;
+  source: RecordSource;
 }
 
 const COLUMNS = [
@@ -64,6 +65,7 @@ const COLUMNS = [
   "coordinator_notified",
   "coordinator_notified_at",
   "amount_paid",
+  "source",
 ];
 
 export function crossingFromRow(row: RecordRow, amountDue: string): Crossing {
@@ -96,6 +98,7 @@ export function crossingFromRow(row: RecordRow, amountDue: string): Crossing {
     notes: row.notes,
     coordinatorNotified: row.coordinator_notified,
     coordinatorNotifiedAt: iso(row.coordinator_notified_at),
+    source: row.source,
   };
 }
 

@@ -2,7 +2,7 @@ import { localDateOf } from "@honorarium/shared/domain";
 import { cacheVersions, periodBoundaryStamp } from "../../adapters/redis/read-cache.ts";
 import { type Visibility, requireScopes, resolveOrganization, visibilityOf } from "../../domain/access.ts";
 import { type DashboardView, type TaxEntry, approachingEntries, shapeDashboard } from "../../domain/dashboard.ts";
-import { type Crossing, currentPeriods, incomeYearBasis, taxFreeStanding } from "../../domain/progress.ts";
+import { type Crossing, currentPeriods, incomeYearBasis, taxFreeStanding, withOpeningBalances } from "../../domain/progress.ts";
 import type { HandlerOptions } from "../types.ts";
 import type { DashboardInput } from "./dashboard.schema.ts";
 
@@ -46,17 +46,20 @@ async function loadDashboard(
   const [timeZone, tiers] = await Promise.all([organizations.timeZone(organizationId), configs.activeTiers(organizationId)]);
   const incomeYear = localDateOf(now, timeZone).year;
   const periods = currentPeriods(tiers, now, timeZone);
-  const [monthCounts, pendingPayments, flagged, taxMentors, taxFreeLimit] = await Promise.all([
+  const [countedPeriods, balances, pendingPayments, flagged, taxMentors, taxFreeLimit] = await Promise.all([
     counts.visiblePeriodCounts(
       organizationId,
       visibility,
       periods.map((period) => period.monthKeys),
     ),
+    counts.visibleOpeningBalances(organizationId, visibility, periods),
     records.crossings(organizationId, visibility, { paymentStatus: "pending" }),
     records.crossings(organizationId, visibility, { needsReview: true }),
     records.mentorsWithIncomeInYear(organizationId, visibility, incomeYear, timeZone),
     organizations.taxFreeLimit(organizationId, incomeYear),
   ]);
+  // Approaching is judged by balance + counted, like the counter's crossings.
+  const monthCounts = withOpeningBalances(countedPeriods, periods, balances);
   // Tax is per person: a visible mentor's honorarium counts in full, whatever scope it came from.
   const byMentor = new Map<string, Crossing[]>();
   for (const crossing of await records.crossingsOfMentors(organizationId, taxMentors)) {

@@ -9,6 +9,7 @@ import {
   incomeYearBasis,
   periodProgress,
   taxFreeStanding,
+  openingBalanceOf,
 } from "../../domain/progress.ts";
 import { resolveVisibleMentor } from "../mentor-access.ts";
 import type { HandlerOptions } from "../types.ts";
@@ -30,7 +31,8 @@ export interface MentorCounts {
   /** Confirmed, not cancelled, assignments this calendar year across the visible scopes. */
   confirmedThisYear: number;
   hasThresholds: boolean;
-  scopes: { scopeId: string | null; periods: PeriodProgress[] }[];
+  /** Each period's `count` includes its `openingBalance` (go-live import; 0 when none). */
+  scopes: { scopeId: string | null; periods: (PeriodProgress & { openingBalance: number })[] }[];
   /** The income year's honorarium against the tax-free limit: paid this year plus owed and not yet paid (the person's total in this organization). */
   taxFree: TaxFreeStanding;
 }
@@ -64,15 +66,19 @@ async function loadMentorCounts(
   const now = asOf === undefined ? ctx.deps.now() : new Date(endOfLocalDay(asOf, timeZone).getTime() - 1);
   const incomeYear = localDateOf(now, timeZone).year;
   const yearMonths = monthKeysOfPeriod("calendar_year", String(incomeYear));
-  const [allCounts, mentorCrossings, taxFreeLimit] = await Promise.all([
+  const periods = currentPeriods(tiers, now, timeZone);
+  const [allCounts, mentorCrossings, taxFreeLimit, allBalances] = await Promise.all([
     counts.mentorMonthCounts(organizationId, peerMentorId, yearMonths),
     records.crossingsOfMentors(organizationId, [peerMentorId]),
     organizations.taxFreeLimit(organizationId, incomeYear),
+    counts.visibleOpeningBalances(organizationId, { kind: "self", peerMentorId }, periods, peerMentorId),
   ]);
   const visibleCounts = allCounts.filter((row) => scopeVisible(row.scopeId));
   const visibleCrossings = mentorCrossings.filter((crossing) => crossing.fiscalYear === incomeYear && scopeVisible(crossing.scopeId));
-  const periods = currentPeriods(tiers, now, timeZone);
-  const scopeIds = [...new Set([...visibleCounts.map((row) => row.scopeId), ...visibleCrossings.map((c) => c.scopeId)])];
+  const balances = allBalances.filter((row) => scopeVisible(row.scopeId));
+  const scopeIds = [
+    ...new Set([...visibleCounts.map((row) => row.scopeId), ...visibleCrossings.map((c) => c.scopeId), ...balances.map((b) => b.scopeId)]),
+  ];
   if (scopeIds.length === 0) scopeIds.push(null);
   scopeIds.sort((a, b) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)));
   return {
@@ -88,7 +94,14 @@ async function loadMentorCounts(
       const scopeCrossings = visibleCrossings.filter((c) => c.scopeId === scopeId);
       return {
         scopeId,
-        periods: periods.map((period) => periodProgress(period, countOver(scopeCounts, period.monthKeys), scopeCrossings)),
+        // A period's count is its go-live opening balance plus what the system counted (as in the counter).
+        periods: periods.map((period) => {
+          const openingBalance = openingBalanceOf(balances, scopeId, period.periodType, period.periodKey);
+          return {
+            ...periodProgress(period, openingBalance + countOver(scopeCounts, period.monthKeys), scopeCrossings),
+            openingBalance,
+          };
+        }),
       };
     }),
     // Tax is per person and by the year of payment: every scope and period of the mentor counts.

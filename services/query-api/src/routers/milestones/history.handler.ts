@@ -38,6 +38,7 @@ export async function historyHandler({ ctx, input }: HandlerOptions<HistoryInput
     notes: c.notes,
     coordinatorNotified: c.coordinatorNotified,
     coordinatorNotifiedAt: c.coordinatorNotifiedAt,
+    source: c.source,
   }));
   return {
     organizationId,

@@ -21,10 +21,11 @@ export async function loadStatement(
   const visibility: Visibility = input.scopeIds !== undefined ? { kind: "scopes", scopeIds: input.scopeIds } : callerVisibility;
   const { counts, records } = ctx.deps.repositories;
   const period = { periodType: input.periodType, periodKey: input.periodKey };
-  const [monthCounts, crossings] = await Promise.all([
+  const [monthCounts, crossings, openingBalances] = await Promise.all([
     counts.visibleMonthCounts(organizationId, visibility, monthKeysOfPeriod(input.periodType, input.periodKey)),
     records.crossings(organizationId, visibility, { period }),
+    counts.visibleOpeningBalances(organizationId, visibility, [period]),
   ]);
   const currency = crossings[0]?.currency ?? "NOK";
-  return { organizationId, visibility, lines: statementLines(monthCounts, crossings, currency) };
+  return { organizationId, visibility, lines: statementLines(monthCounts, crossings, currency, openingBalances) };
 }
