@@ -103,7 +103,7 @@ describe("openingBalances.import", () => {
     expect(header.data?.code).toBe("BAD_REQUEST");
     expect(header.data?.rule).toBe("csv_bad_header");
     expect(header.message).toContain("mentor_id,scope_id,period_type,period_key,assignment_count,tiers_paid");
-    const large = await errorOf(admin.openingBalances.import.mutate({ csv: `${HEADER}\n${"x".repeat(1024 * 1024)}`, dryRun: true }));
+    const large = await errorOf(admin.openingBalances.import.mutate({ csv: `${HEADER}\n${"x".repeat(800 * 1024)}`, dryRun: true }));
     expect(large.data?.code).toBe("BAD_REQUEST");
     expect(Object.keys(large.data?.fieldErrors ?? {})).toEqual(["csv"]);
     const lines = Array.from({ length: 10_001 }, () => `${randomUUID()},,calendar_year,2026,1,`);

@@ -12,7 +12,10 @@ import { PERIOD_TYPES, type PeriodType, isValidPeriodKey } from "./period.ts";
 import type { ThresholdTier } from "./thresholds.ts";
 
 export const OPENING_BALANCE_CSV_HEADER = ["mentor_id", "scope_id", "period_type", "period_key", "assignment_count", "tiers_paid"] as const;
-export const OPENING_BALANCE_MAX_BYTES = 1024 * 1024;
+/** Below the query API's 1 MiB body limit (QUERY_API_MAX_BODY_BYTES), with room for JSON escaping, so an upload
+ * too large is refused here with a field error rather than with a bare 413. Larger imports go in several
+ * files: a re-import replaces per mentor × scope × period, so splitting is safe. */
+export const OPENING_BALANCE_MAX_BYTES = 768 * 1024;
 export const OPENING_BALANCE_MAX_LINES = 10_000;
 export const OPENING_BALANCE_MAX_COUNT = 1_000_000;
 

@@ -7,7 +7,7 @@ export const importOpeningBalancesInput = z.object({
   /**
    * The CSV text (header `mentor_id,scope_id,period_type,period_key,assignment_count,tiers_paid`).
    * The schema bounds it in characters so a huge body is refused before it is parsed; the exact
-   * limit (1 MiB of UTF-8, 10,000 lines) is the parser's, with its own message.
+   * limit (768 KiB of UTF-8, 10,000 lines) is the parser's, with its own message.
    */
   csv: z
     .string()
