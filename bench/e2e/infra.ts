@@ -2,7 +2,7 @@
  * The run's own Kafka broker, PostgreSQL cluster and Redis, on ports of their own, so restarting
  * and flushing them never touches the shared instances other people's tests use.
  */
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -66,6 +66,22 @@ export function createInfra(runDir: string, ports: InfraPorts): Infra {
     return run(command, argv, { maxBuffer: 1 << 24 });
   };
   const redisCli = (...args: string[]) => run("redis-cli", ["-h", "127.0.0.1", "-p", String(ports.redis), ...args]);
+  // In the foreground of its own session rather than --daemonize: daemonizing forks, and a fork
+  // under libfaketime (the suite's shifted-clock run) hangs before the parent exits.
+  const startRedis = async () => {
+    const args = ["--port", String(ports.redis), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    args.push("--dir", redisDir, "--pidfile", join(redisDir, "redis.pid"), "--logfile", join(redisDir, "redis.log"));
+    spawn("redis-server", args, { detached: true, stdio: "ignore" }).unref();
+    for (const deadline = Date.now() + 30_000; ;) {
+      const pong = await redisCli("PING").then(
+        (result) => result.stdout.trim() === "PONG",
+        () => false,
+      );
+      if (pong) return;
+      if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${ports.redis}; see ${join(redisDir, "redis.log")}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
 
   return {
     databaseUrl: `postgres://postgres@127.0.0.1:${ports.postgres}/honorarium`,
@@ -83,28 +99,7 @@ export function createInfra(runDir: string, ports: InfraPorts): Infra {
         const [command, argv] = asPostgresUser(join(PG_BIN, "initdb"), ["-D", join(pgDir, "data"), "-U", "postgres", "--auth=trust", "-N"]);
         await run(command, argv, { maxBuffer: 1 << 24 });
       }
-      await Promise.all([
-        pgCtl("start"),
-        run("redis-server", [
-          "--port",
-          String(ports.redis),
-          "--bind",
-          "127.0.0.1",
-          "--save",
-          "",
-          "--appendonly",
-          "no",
-          "--daemonize",
-          "yes",
-          "--dir",
-          redisDir,
-          "--pidfile",
-          join(redisDir, "redis.pid"),
-          "--logfile",
-          join(redisDir, "redis.log"),
-        ]),
-        kafka("up"),
-      ]);
+      await Promise.all([pgCtl("start"), startRedis(), kafka("up")]);
       await run(process.execPath, [join(ROOT, "shared/src/db/migrate-cli.ts"), "latest"], {
         env: { ...process.env, DATABASE_URL: this.databaseUrl },
       });
