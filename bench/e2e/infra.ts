@@ -66,14 +66,16 @@ export function createInfra(runDir: string, ports: InfraPorts): Infra {
     return run(command, argv, { maxBuffer: 1 << 24 });
   };
   const redisCli = (...args: string[]) => run("redis-cli", ["-h", "127.0.0.1", "-p", String(ports.redis), ...args]);
-  // In the foreground of its own session rather than --daemonize: daemonizing forks, and a fork
-  // under libfaketime (the suite's shifted-clock run) hangs before the parent exits.
+  // Redis hangs under libfaketime (the suite's shifted-clock run preloads it into every child), so
+  // it starts without it, as the machine's shared Redis runs; its clock only times TTLs. In the
+  // foreground of its own session rather than --daemonize, so nothing waits on a fork.
   const startRedis = async () => {
     const args = ["--port", String(ports.redis), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
     args.push("--dir", redisDir, "--pidfile", join(redisDir, "redis.pid"), "--logfile", join(redisDir, "redis.log"));
-    spawn("redis-server", args, { detached: true, stdio: "ignore" }).unref();
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !["LD_PRELOAD", "FAKETIME"].includes(name)));
+    spawn("redis-server", args, { detached: true, stdio: "ignore", env }).unref();
     for (const deadline = Date.now() + 30_000; ;) {
-      const pong = await redisCli("PING").then(
+      const pong = await run("redis-cli", ["-h", "127.0.0.1", "-p", String(ports.redis), "PING"], { timeout: 2_000 }).then(
         (result) => result.stdout.trim() === "PONG",
         () => false,
       );
