@@ -3,10 +3,12 @@
  * and flushing them never touches the shared instances other people's tests use.
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
+import { connect } from "node:net";
 import { chmodSync, chownSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
+import { eventually } from "@honorarium/shared/testing";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -65,7 +67,20 @@ export function createInfra(runDir: string, ports: InfraPorts): Infra {
     ]);
     return run(command, argv, { maxBuffer: 1 << 24 });
   };
-  const redisCli = (...args: string[]) => run("redis-cli", ["-h", "127.0.0.1", "-p", String(ports.redis), ...args]);
+  // One inline Redis command over a Node socket: redis-cli hangs under libfaketime, which the
+  // suite's shifted-clock run preloads into every child process.
+  const redisCli = (...args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: "127.0.0.1", port: ports.redis });
+      socket.setTimeout(2_000, () => socket.destroy(new Error(`Redis on port ${ports.redis} did not answer ${args[0]}`)));
+      socket.once("error", (error) => (args[0] === "SHUTDOWN" ? resolve("") : reject(error)));
+      socket.once("data", (reply) => {
+        socket.end();
+        resolve(reply.toString().trim());
+      });
+      socket.once("close", () => resolve(""));
+      socket.write(`${args.join(" ")}\r\n`);
+    });
   // Redis hangs under libfaketime (the suite's shifted-clock run preloads it into every child), so
   // it starts without it, as the machine's shared Redis runs; its clock only times TTLs. In the
   // foreground of its own session rather than --daemonize, so nothing waits on a fork.
@@ -74,15 +89,15 @@ export function createInfra(runDir: string, ports: InfraPorts): Infra {
     args.push("--dir", redisDir, "--pidfile", join(redisDir, "redis.pid"), "--logfile", join(redisDir, "redis.log"));
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !["LD_PRELOAD", "FAKETIME"].includes(name)));
     spawn("redis-server", args, { detached: true, stdio: "ignore", env }).unref();
-    for (const deadline = Date.now() + 30_000; ;) {
-      const pong = await run("redis-cli", ["-h", "127.0.0.1", "-p", String(ports.redis), "PING"], { timeout: 2_000 }).then(
-        (result) => result.stdout.trim() === "PONG",
-        () => false,
-      );
-      if (pong) return;
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${ports.redis}; see ${join(redisDir, "redis.log")}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await eventually(
+      () =>
+        redisCli("PING").then(
+          (reply) => (reply === "+PONG" ? true : undefined),
+          () => undefined,
+        ),
+      30_000,
+      `redis-server answering on port ${ports.redis} (see ${join(redisDir, "redis.log")})`,
+    );
   };
 
   return {
