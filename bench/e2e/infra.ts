@@ -90,11 +90,8 @@ export function createInfra(runDir: string, ports: InfraPorts): Infra {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !["LD_PRELOAD", "FAKETIME"].includes(name)));
     spawn("redis-server", args, { detached: true, stdio: "ignore", env }).unref();
     await eventually(
-      () =>
-        redisCli("PING").then(
-          (reply) => (reply === "+PONG" ? true : undefined),
-          () => undefined,
-        ),
+      // eventually already treats a refused connection as "not yet" and reports the last error.
+      () => redisCli("PING").then((reply) => (reply === "+PONG" ? true : undefined)),
       30_000,
       `redis-server answering on port ${ports.redis} (see ${join(redisDir, "redis.log")})`,
     );
