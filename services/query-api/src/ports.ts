@@ -1,6 +1,6 @@
 import type { NotificationPreference, OpeningBalanceError, OpeningBalanceLine, PeriodType, ThresholdTier } from "@honorarium/shared/domain";
 import type { ActivityRow, TierRow } from "./domain/bufdir.ts";
-import type { Crossing, MonthCount, OpeningBalanceCount, PeriodCounts } from "./domain/progress.ts";
+import type { Crossing, CurrentPeriod, MonthCount, OpeningBalanceCount, PeriodCounts } from "./domain/progress.ts";
 import type { PaymentStatus, TargetPaymentStatus } from "./domain/payment-lifecycle.ts";
 import type { Visibility } from "./domain/access.ts";
 import type { Locale } from "./domain/organization-settings.ts";
@@ -85,10 +85,16 @@ export interface ICountsRepository {
   /** Month counts of every mentor the visibility allows, for the given months. */
   visibleMonthCounts(organizationId: string, visibility: Visibility, monthKeys: readonly string[]): Promise<MonthCount[]>;
   /**
-   * Per visible (scope, mentor) with a count: the count in each of the given periods (each a list of
-   * month keys), summed in the database — the dashboard's input, one row per mentor and scope.
+   * Per visible (scope, mentor): the count in each period (counted months plus go-live balances,
+   * summed in the database), only the rows within `within` assignments of a tier of some period —
+   * the dashboard's "approaching" candidates, so the database, not the API, reads the whole month table.
    */
-  visiblePeriodCounts(organizationId: string, visibility: Visibility, periods: readonly (readonly string[])[]): Promise<PeriodCounts[]>;
+  approachingPeriodCounts(
+    organizationId: string,
+    visibility: Visibility,
+    periods: readonly CurrentPeriod[],
+    within: number,
+  ): Promise<PeriodCounts[]>;
   /**
    * Go-live opening balances of the given periods that the visibility allows (one mentor's when
    * `peerMentorId` is given): added to the counted months wherever a period's count is shown.
@@ -118,8 +124,17 @@ export interface IRecordsRepository {
   crossings(organizationId: string, visibility: Visibility, filter: RecordFilter): Promise<Crossing[]>;
   /** Every crossing of the given mentors, every scope and period (tax is per person, by the year of payment). */
   crossingsOfMentors(organizationId: string, peerMentorIds: readonly string[]): Promise<Crossing[]>;
-  /** Visible mentors with something toward an income year's tax-free limit: owed and unpaid, or paid in that year. */
-  mentorsWithIncomeInYear(organizationId: string, visibility: Visibility, incomeYear: number, timeZone: string): Promise<string[]>;
+  /**
+   * Every crossing (every scope and period) of each mentor who, where the visibility allows, has a
+   * crossing owed and unpaid, one paid in the income year, or an open review flag: the dashboard's
+   * payments, flags and tax standings in one read (tax is per person, by the year of payment).
+   */
+  crossingsOfMentorsWithOpenItems(
+    organizationId: string,
+    visibility: Visibility,
+    incomeYear: number,
+    timeZone: string,
+  ): Promise<Crossing[]>;
   findCrossing(organizationId: string, recordId: string): Promise<Crossing | undefined>;
   transitionPayment(input: {
     organizationId: string;

@@ -1,15 +1,17 @@
-import type { ThresholdTier } from "@honorarium/shared/domain";
+import { type ThresholdTier, localDateOf } from "@honorarium/shared/domain";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { APPROACHING_WITHIN, approachingEntries, shapeDashboard } from "./dashboard.ts";
 import { crossingFixture } from "./crossing.fixture.ts";
 import {
   countOver,
+  countsTowardIncomeYear,
   currentPeriods,
   incomeYearBasis,
+  incomeYearWindow,
   openingBalanceOf,
   periodProgress,
   taxFreeStanding,
-  withOpeningBalances,
 } from "./progress.ts";
 
 const tier = (fields: Partial<ThresholdTier>): ThresholdTier => ({
@@ -110,8 +112,22 @@ describe("the income year's honorarium (cash principle)", () => {
       crossing({ id: "e", paymentStatus: "processing", amountDue: "200.00", fiscalYear: 2024 }),
       crossing({ id: "f", paymentStatus: "cancelled", amountDue: "0.00" }),
     ];
-    expect(incomeYearBasis(records, 2026, "Europe/Oslo")).toEqual({ paid: "800.00", notYetPaid: "1200.00" });
-    expect(incomeYearBasis(records, 2025, "Europe/Oslo")).toEqual({ paid: "700.00", notYetPaid: "1200.00" });
+    expect(incomeYearBasis(records, incomeYearWindow(2026, "Europe/Oslo"))).toEqual({ paid: "800.00", notYetPaid: "1200.00" });
+    expect(incomeYearBasis(records, incomeYearWindow(2025, "Europe/Oslo"))).toEqual({ paid: "700.00", notYetPaid: "1200.00" });
+  });
+  it("a payment counts toward exactly the income year of its local date, in any zone", () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2099-12-31T00:00:00Z"), noInvalidDate: true }),
+        fc.constantFrom("Europe/Oslo", "UTC", "Pacific/Kiritimati", "America/St_Johns"),
+        fc.integer({ min: -1, max: 1 }),
+        (paidAt, timeZone, offset) => {
+          const year = localDateOf(paidAt, timeZone).year + offset;
+          const paid = { paymentStatus: "paid" as const, paymentProcessedAt: paidAt.toISOString() };
+          expect(countsTowardIncomeYear(paid, incomeYearWindow(year, timeZone))).toBe(offset === 0);
+        },
+      ),
+    );
   });
   it("tax standing: below, near (from the ratio), over", () => {
     expect(taxFreeStanding(2026, { paid: "500.00", notYetPaid: "0.00" }, "10000.00", 0.8).status).toBe("below");
@@ -171,23 +187,11 @@ describe("dashboard classification", () => {
 });
 
 describe("opening balances in period counts", () => {
-  const periods = [
-    { periodType: "calendar_year" as const, periodKey: "2026" },
-    { periodType: "half_year" as const, periodKey: "2026-H1" },
-  ];
   const balances = [
     { scopeId: "s1", peerMentorId: "m1", periodType: "calendar_year" as const, periodKey: "2026", assignmentCount: 13 },
     { scopeId: null, peerMentorId: "m2", periodType: "half_year" as const, periodKey: "2026-H1", assignmentCount: 2 },
     { scopeId: "s1", peerMentorId: "m1", periodType: "calendar_year" as const, periodKey: "2025", assignmentCount: 40 },
   ];
-
-  it("adds each period's balance to the counted figure, and gives a balance-only mentor a row", () => {
-    const rows = withOpeningBalances([{ scopeId: "s1", peerMentorId: "m1", counts: [1, 1] }], periods, balances);
-    expect(rows).toEqual([
-      { scopeId: "s1", peerMentorId: "m1", counts: [14, 1] },
-      { scopeId: null, peerMentorId: "m2", counts: [0, 2] },
-    ]);
-  });
 
   it("finds one (scope, period)'s balance and 0 where none was imported", () => {
     expect(openingBalanceOf(balances, "s1", "calendar_year", "2026")).toBe(13);

@@ -3,8 +3,9 @@ import {
   type ThresholdTier,
   fromMinorUnits,
   monthKeysOfPeriod,
-  localDateOf,
+  periodEnd,
   periodKeyOf,
+  periodStart,
   periodTypesInUse,
   progressToward,
   tiersEffectiveAt,
@@ -47,32 +48,6 @@ export function openingBalanceOf(
   for (const b of balances)
     if (b.scopeId === scopeId && b.periodType === periodType && b.periodKey === periodKey) total += b.assignmentCount;
   return total;
-}
-
-/**
- * Per (scope, mentor) counts of the given periods with each period's opening balance added (a
- * mentor with only a balance gets a row): the count a tier is judged by is balance + counted, as in
- * the counter.
- */
-export function withOpeningBalances(
-  rows: readonly PeriodCounts[],
-  periods: readonly { periodType: PeriodType; periodKey: string }[],
-  balances: readonly OpeningBalanceCount[],
-): PeriodCounts[] {
-  if (balances.length === 0) return [...rows];
-  const byKey = new Map(rows.map((row) => [`${row.scopeId ?? "-"}/${row.peerMentorId}`, { ...row, counts: [...row.counts] }]));
-  for (const b of balances) {
-    const i = periods.findIndex((p) => p.periodType === b.periodType && p.periodKey === b.periodKey);
-    if (i < 0 || b.assignmentCount === 0) continue;
-    const key = `${b.scopeId ?? "-"}/${b.peerMentorId}`;
-    let row = byKey.get(key);
-    if (row === undefined) {
-      row = { scopeId: b.scopeId, peerMentorId: b.peerMentorId, counts: periods.map(() => 0) };
-      byKey.set(key, row);
-    }
-    row.counts[i] = (row.counts[i] ?? 0) + b.assignmentCount;
-  }
-  return [...byKey.values()];
 }
 
 /** Who wrote a record: the counter (a crossing it saw), or the go-live import (a tier reached before it). */
@@ -220,18 +195,34 @@ export interface IncomeYearBasis {
  * earned in; what is owed and not yet paid is projected into the current income year. Amounts are
  * the one rule's (a record's amountDue; amountPaid once paid). `crossings` must hold whole groups.
  */
-export function incomeYearBasis(crossings: readonly Crossing[], incomeYear: number, timeZone: string): IncomeYearBasis {
+export function incomeYearBasis(crossings: readonly Crossing[], year: IncomeYearWindow): IncomeYearBasis {
   let paid = 0n;
   let notYetPaid = 0n;
   for (const crossing of crossings) {
-    if (crossing.paymentStatus === "paid") {
-      if (crossing.paymentProcessedAt !== null && localDateOf(crossing.paymentProcessedAt, timeZone).year === incomeYear)
-        paid += toMinorUnits(crossing.amountPaid ?? crossing.amountDue);
-    } else if (crossing.paymentStatus === "pending" || crossing.paymentStatus === "processing") {
-      notYetPaid += toMinorUnits(crossing.amountDue);
-    }
+    if (!countsTowardIncomeYear(crossing, year)) continue;
+    if (crossing.paymentStatus === "paid") paid += toMinorUnits(crossing.amountPaid ?? crossing.amountDue);
+    else notYetPaid += toMinorUnits(crossing.amountDue);
   }
   return { paid: fromMinorUnits(paid), notYetPaid: fromMinorUnits(notYetPaid) };
+}
+
+/** The instants an income year spans in the organisation's time zone: [start, end) in epoch milliseconds. */
+export interface IncomeYearWindow {
+  start: number;
+  end: number;
+}
+
+export function incomeYearWindow(incomeYear: number, timeZone: string): IncomeYearWindow {
+  const key = String(incomeYear);
+  return { start: periodStart("calendar_year", key, timeZone).getTime(), end: periodEnd("calendar_year", key, timeZone).getTime() };
+}
+
+/** Does the record count toward the income year's limit: paid within the year (local time), or owed and not yet paid? */
+export function countsTowardIncomeYear(crossing: Pick<Crossing, "paymentStatus" | "paymentProcessedAt">, year: IncomeYearWindow): boolean {
+  if (crossing.paymentStatus === "pending" || crossing.paymentStatus === "processing") return true;
+  if (crossing.paymentStatus !== "paid" || crossing.paymentProcessedAt === null) return false;
+  const paidAt = Date.parse(crossing.paymentProcessedAt);
+  return paidAt >= year.start && paidAt < year.end;
 }
 
 export type TaxStatus = "below" | "near" | "over";

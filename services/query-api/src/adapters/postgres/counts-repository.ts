@@ -49,28 +49,69 @@ export function createPostgresCountsRepository(db: Knex): ICountsRepository {
       ]);
       return [...inScopes, ...wholeOrganization].map(toMonthCount);
     },
-    async visiblePeriodCounts(organizationId, visibility, periods) {
-      const allMonths = [...new Set(periods.flat())];
-      if (allMonths.length === 0) return [];
-      const sums = periods.map((_, i) => `coalesce(sum(confirmed_count) filter (where month_key = any(?::text[])), 0)::int as c${i}`);
-      const query = db("mentor_month_counts")
-        .select(
-          "scope_id",
-          "peer_mentor_id",
-          db.raw(
-            sums.join(", "),
-            periods.map((months) => [...months]),
-          ),
-        )
-        .where({ organization_id: organizationId })
-        .whereIn("month_key", allMonths)
-        .where("confirmed_count", ">", 0)
+    async approachingPeriodCounts(organizationId, visibility, periods, within) {
+      if (periods.length === 0) return [];
+      const columns = periods.map((_, i) => `c${i}`);
+      // Counted months and go-live balances, each summed per period, then added up per (scope, mentor).
+      const counted = whereVisible(
+        db("mentor_month_counts")
+          .select(
+            "scope_id",
+            "peer_mentor_id",
+            db.raw(
+              // A period's months are contiguous: a byte-wise range test is cheaper per row than a list.
+              columns
+                .map((c) => `coalesce(sum(confirmed_count) filter (where month_key collate "C" between ? and ?), 0)::int as ${c}`)
+                .join(", "),
+              periods.flatMap((period) => [period.monthKeys[0] ?? "", period.monthKeys[period.monthKeys.length - 1] ?? ""]),
+            ),
+          )
+          .where({ organization_id: organizationId })
+          .whereIn("month_key", [...new Set(periods.flatMap((period) => period.monthKeys))])
+          .where("confirmed_count", ">", 0)
+          .groupBy("scope_id", "peer_mentor_id"),
+        visibility,
+      );
+      const balances = whereVisible(
+        db("opening_balances")
+          .select(
+            "scope_id",
+            "peer_mentor_id",
+            db.raw(
+              columns
+                .map((c) => `coalesce(sum(assignment_count) filter (where period_type = ? and period_key = ?), 0)::int as ${c}`)
+                .join(", "),
+              periods.flatMap((period) => [period.periodType, period.periodKey]),
+            ),
+          )
+          .where({ organization_id: organizationId })
+          .whereRaw("(period_type, period_key) in (select * from unnest(?::text[], ?::text[]))", [
+            periods.map((period) => period.periodType),
+            periods.map((period) => period.periodKey),
+          ])
+          .groupBy("scope_id", "peer_mentor_id"),
+        visibility,
+      );
+      const totals = db
+        .select("scope_id", "peer_mentor_id", db.raw(columns.map((c) => `sum(${c})::int as ${c}`).join(", ")))
+        .from(db.raw("((?) union all (?)) as parts", [counted, balances]))
         .groupBy("scope_id", "peer_mentor_id");
-      const rows: (Record<string, number> & { scope_id: string | null; peer_mentor_id: string })[] = await whereVisible(query, visibility);
+      // A row is approaching in period i when a threshold t of the period lies in (count, count + within]:
+      // then the next tier (the smallest threshold above the count) lies there too — progressToward's rule.
+      const rows: (Record<string, number> & { scope_id: string | null; peer_mentor_id: string })[] = await db
+        .select("*")
+        .from(totals.as("totals"))
+        .where((q) => {
+          for (const [i, period] of periods.entries())
+            q.orWhereRaw(
+              `exists (select 1 from unnest(?::int[]) as threshold(n) where threshold.n > totals.${columns[i]} and threshold.n <= totals.${columns[i]} + ?)`,
+              [period.tiers.map((tier) => tier.thresholdCount), within],
+            );
+        });
       return rows.map((row) => ({
         scopeId: row.scope_id,
         peerMentorId: row.peer_mentor_id,
-        counts: periods.map((_, i) => Number(row[`c${i}`] ?? 0)),
+        counts: columns.map((c) => Number(row[c] ?? 0)),
       }));
     },
     async visibleOpeningBalances(organizationId, visibility, periods, peerMentorId) {

@@ -4,7 +4,7 @@ import { DomainError, notFound } from "../../domain/errors.ts";
 import type { PaymentStatus } from "../../domain/payment-lifecycle.ts";
 import type { Crossing, RecordSource } from "../../domain/progress.ts";
 import type { IRecordsRepository } from "../../ports.ts";
-import { iso, isoRequired, whereVisible } from "./visibility.ts";
+import { iso, isoColumn, isoRequired, whereVisible } from "./visibility.ts";
 
 interface RecordRow {
   id: string;
@@ -23,19 +23,30 @@ interface RecordRow {
   fiscal_year: number;
   assignment_count: number;
   payment_status: PaymentStatus;
-  payment_processed_at: Date | null;
-  reached_at: Date | null;
-  recorded_at: Date;
+  payment_processed_at: string | null;
+  reached_at: string | null;
+  recorded_at: string;
   needs_review: boolean;
-  review_flagged_at: Date | null;
-  review_resolved_at: Date | null;
+  review_flagged_at: string | null;
+  review_resolved_at: string | null;
   trigger_assignment_id: string | null;
   notes: string | null;
   coordinator_notified: boolean;
-  coordinator_notified_at: Date | null;
+  coordinator_notified_at: string | null;
   amount_paid: string | null;
   source: RecordSource;
 }
+
+// Timestamps come as ISO strings from the database (isoColumn): the Crossing holds strings, and
+// parsing 6 dates per row into Date only to print them again was most of a large read's time.
+const TIMESTAMP_COLUMNS = new Set([
+  "payment_processed_at",
+  "reached_at",
+  "recorded_at",
+  "review_flagged_at",
+  "review_resolved_at",
+  "coordinator_notified_at",
+]);
 
 const COLUMNS = [
   "id",
@@ -67,6 +78,9 @@ const COLUMNS = [
   "amount_paid",
   "source",
 ];
+
+const columnsOf = (conn: Knex | Knex.Transaction) =>
+  COLUMNS.map((column) => (TIMESTAMP_COLUMNS.has(column) ? isoColumn(conn, column) : column));
 
 export function crossingFromRow(row: RecordRow, amountDue: string): Crossing {
   return {
@@ -118,7 +132,7 @@ const entitledOf = (row: RecordRow) => ({
 
 export function createPostgresRecordsRepository(db: Knex): IRecordsRepository {
   const crossingsQuery = (organizationId: string, conn: Knex | Knex.Transaction = db) =>
-    conn("honorarium_records").select(COLUMNS).where({ organization_id: organizationId, threshold_crossed: true });
+    conn("honorarium_records").select(columnsOf(conn)).where({ organization_id: organizationId, threshold_crossed: true });
 
   /**
    * Every row with its amount due (shared/domain entitlement: one rule for every view). The amount
@@ -167,17 +181,21 @@ export function createPostgresRecordsRepository(db: Knex): IRecordsRepository {
       const rows: RecordRow[] = await crossingsQuery(organizationId).whereIn("peer_mentor_id", [...peerMentorIds]);
       return withAmountsDue(organizationId, rows, true);
     },
-    async mentorsWithIncomeInYear(organizationId, visibility, incomeYear, timeZone) {
-      const query = db("honorarium_records")
-        .distinct("peer_mentor_id")
-        .where({ organization_id: organizationId, threshold_crossed: true })
-        .andWhere((q) =>
-          q
-            .whereIn("payment_status", ["pending", "processing"])
-            .orWhereRaw("payment_status = 'paid' and extract(year from payment_processed_at at time zone ?) = ?", [timeZone, incomeYear]),
-        );
-      const rows: { peer_mentor_id: string }[] = await whereVisible(query, visibility);
-      return rows.map((row) => row.peer_mentor_id);
+    async crossingsOfMentorsWithOpenItems(organizationId, visibility, incomeYear, timeZone) {
+      const mentors = whereVisible(
+        db("honorarium_records")
+          .distinct("peer_mentor_id")
+          .where({ organization_id: organizationId, threshold_crossed: true })
+          .andWhere((q) =>
+            q
+              .whereIn("payment_status", ["pending", "processing"])
+              .orWhereRaw("payment_status = 'paid' and extract(year from payment_processed_at at time zone ?) = ?", [timeZone, incomeYear])
+              .orWhere((flag) => flag.where("needs_review", true).whereNull("review_resolved_at")),
+          ),
+        visibility,
+      );
+      const rows: RecordRow[] = await crossingsQuery(organizationId).whereIn("peer_mentor_id", mentors);
+      return withAmountsDue(organizationId, rows, true);
     },
     async findCrossing(organizationId, recordId) {
       const row: RecordRow | undefined = await crossingsQuery(organizationId).where("id", recordId).first();
@@ -186,7 +204,7 @@ export function createPostgresRecordsRepository(db: Knex): IRecordsRepository {
     async transitionPayment({ organizationId, recordId, to, actorId, note, now, plan }) {
       return db.transaction(async (trx) => {
         const row: RecordRow | undefined = await trx("honorarium_records")
-          .select(COLUMNS)
+          .select(columnsOf(trx))
           .where({ organization_id: organizationId, id: recordId, threshold_crossed: true })
           .forUpdate()
           .first();
@@ -208,7 +226,7 @@ export function createPostgresRecordsRepository(db: Knex): IRecordsRepository {
         // Notes add up (newest last); every move with its note is in payment_status_history too.
         if (note !== undefined)
           changes.notes = trx.raw("right(case when notes is null then ? else notes || E'\\n' || ? end, 2000)", [note, note]);
-        const [updated]: RecordRow[] = await trx("honorarium_records").update(changes).where({ id: recordId }).returning(COLUMNS);
+        const [updated]: RecordRow[] = await trx("honorarium_records").update(changes).where({ id: recordId }).returning(columnsOf(trx));
         await trx("payment_status_history").insert({
           record_id: recordId,
           organization_id: organizationId,
@@ -227,7 +245,7 @@ export function createPostgresRecordsRepository(db: Knex): IRecordsRepository {
         .update({ needs_review: false, review_resolved_at: now, review_resolved_by: actorId, review_resolution: resolution })
         .where({ organization_id: organizationId, id: recordId, needs_review: true })
         .whereNull("review_resolved_at")
-        .returning(COLUMNS);
+        .returning(columnsOf(db));
       if (updated === undefined) throw notFound(`record ${recordId} is not flagged for review`);
       return (await withAmountsDue(organizationId, [updated], false))[0] as Crossing;
     },

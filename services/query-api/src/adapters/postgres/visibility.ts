@@ -18,3 +18,7 @@ export function whereVisible(query: Knex.QueryBuilder, visibility: Visibility, t
 export const iso = (value: Date | string | null): string | null =>
   value === null ? null : value instanceof Date ? value.toISOString() : value;
 export const isoRequired = (value: Date | string): string => (value instanceof Date ? value.toISOString() : value);
+
+/** A timestamptz column selected as the ISO 8601 string Date#toISOString would print (UTC, milliseconds), under its own name. */
+export const isoColumn = (db: Knex | Knex.Transaction, column: string): Knex.Raw =>
+  db.raw(`to_char(?? at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ??`, [column, column]);

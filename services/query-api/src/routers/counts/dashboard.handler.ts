@@ -1,8 +1,15 @@
 import { localDateOf } from "@honorarium/shared/domain";
 import { cacheVersions, periodBoundaryStamp } from "../../adapters/redis/read-cache.ts";
-import { type Visibility, requireScopes, resolveOrganization, visibilityOf } from "../../domain/access.ts";
-import { type DashboardView, type TaxEntry, approachingEntries, shapeDashboard } from "../../domain/dashboard.ts";
-import { type Crossing, currentPeriods, incomeYearBasis, taxFreeStanding, withOpeningBalances } from "../../domain/progress.ts";
+import { type Visibility, canSeeRow, requireScopes, resolveOrganization, visibilityOf } from "../../domain/access.ts";
+import { APPROACHING_WITHIN, type DashboardView, type TaxEntry, approachingEntries, shapeDashboard } from "../../domain/dashboard.ts";
+import {
+  type Crossing,
+  countsTowardIncomeYear,
+  currentPeriods,
+  incomeYearBasis,
+  incomeYearWindow,
+  taxFreeStanding,
+} from "../../domain/progress.ts";
 import type { HandlerOptions } from "../types.ts";
 import type { DashboardInput } from "./dashboard.schema.ts";
 
@@ -46,33 +53,28 @@ async function loadDashboard(
   const [timeZone, tiers] = await Promise.all([organizations.timeZone(organizationId), configs.activeTiers(organizationId)]);
   const incomeYear = localDateOf(now, timeZone).year;
   const periods = currentPeriods(tiers, now, timeZone);
-  const [countedPeriods, balances, pendingPayments, flagged, taxMentors, taxFreeLimit] = await Promise.all([
-    counts.visiblePeriodCounts(
-      organizationId,
-      visibility,
-      periods.map((period) => period.monthKeys),
-    ),
-    counts.visibleOpeningBalances(organizationId, visibility, periods),
-    records.crossings(organizationId, visibility, { paymentStatus: "pending" }),
-    records.crossings(organizationId, visibility, { needsReview: true }),
-    records.mentorsWithIncomeInYear(organizationId, visibility, incomeYear, timeZone),
+  const [approachingCounts, crossings, taxFreeLimit] = await Promise.all([
+    // Approaching is judged by balance + counted, like the counter's crossings.
+    counts.approachingPeriodCounts(organizationId, visibility, periods, APPROACHING_WITHIN),
+    records.crossingsOfMentorsWithOpenItems(organizationId, visibility, incomeYear, timeZone),
     organizations.taxFreeLimit(organizationId, incomeYear),
   ]);
-  // Approaching is judged by balance + counted, like the counter's crossings.
-  const monthCounts = withOpeningBalances(countedPeriods, periods, balances);
-  // Tax is per person: a visible mentor's honorarium counts in full, whatever scope it came from.
+  // The lists show visible records; tax is per person: a mentor with visible income counts in full, whatever scope it came from.
+  const visible = crossings.filter((crossing) => canSeeRow(visibility, crossing));
+  const pendingPayments = visible.filter((crossing) => crossing.paymentStatus === "pending");
+  const flagged = visible.filter((crossing) => crossing.needsReview && crossing.reviewResolvedAt === null);
+  const year = incomeYearWindow(incomeYear, timeZone);
+  const taxMentors = new Set(visible.filter((crossing) => countsTowardIncomeYear(crossing, year)).map((crossing) => crossing.peerMentorId));
   const byMentor = new Map<string, Crossing[]>();
-  for (const crossing of await records.crossingsOfMentors(organizationId, taxMentors)) {
-    byMentor.set(crossing.peerMentorId, [...(byMentor.get(crossing.peerMentorId) ?? []), crossing]);
+  for (const crossing of crossings) {
+    if (!taxMentors.has(crossing.peerMentorId)) continue;
+    const ofMentor = byMentor.get(crossing.peerMentorId);
+    if (ofMentor === undefined) byMentor.set(crossing.peerMentorId, [crossing]);
+    else ofMentor.push(crossing);
   }
   const nearTax: TaxEntry[] = [];
-  for (const [peerMentorId, crossings] of byMentor) {
-    const standing = taxFreeStanding(
-      incomeYear,
-      incomeYearBasis(crossings, incomeYear, timeZone),
-      taxFreeLimit,
-      ctx.deps.settings.taxNearRatio,
-    );
+  for (const [peerMentorId, ofMentor] of byMentor) {
+    const standing = taxFreeStanding(incomeYear, incomeYearBasis(ofMentor, year), taxFreeLimit, ctx.deps.settings.taxNearRatio);
     if (standing.status !== "below") {
       nearTax.push({
         peerMentorId,
@@ -83,7 +85,7 @@ async function loadDashboard(
     }
   }
   return shapeDashboard(
-    { approaching: approachingEntries(monthCounts, periods), pendingPayments, flagged, nearTax },
+    { approaching: approachingEntries(approachingCounts, periods), pendingPayments, flagged, nearTax },
     { page: input.page, pageSize: input.pageSize, sortBy: input.sortBy, direction: input.direction },
   );
 }

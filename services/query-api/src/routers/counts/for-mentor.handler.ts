@@ -7,6 +7,7 @@ import {
   countOver,
   currentPeriods,
   incomeYearBasis,
+  incomeYearWindow,
   periodProgress,
   taxFreeStanding,
   openingBalanceOf,
@@ -107,7 +108,7 @@ async function loadMentorCounts(
     // Tax is per person and by the year of payment: every scope and period of the mentor counts.
     taxFree: taxFreeStanding(
       incomeYear,
-      incomeYearBasis(mentorCrossings, incomeYear, timeZone),
+      incomeYearBasis(mentorCrossings, incomeYearWindow(incomeYear, timeZone)),
       taxFreeLimit,
       ctx.deps.settings.taxNearRatio,
     ),
