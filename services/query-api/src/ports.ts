@@ -1,9 +1,15 @@
-import type { NotificationPreference, OpeningBalanceError, OpeningBalanceLine, PeriodType, ThresholdTier } from "@honorarium/shared/domain";
+import type {
+  Locale,
+  NotificationPreference,
+  OpeningBalanceError,
+  OpeningBalanceLine,
+  PeriodType,
+  ThresholdTier,
+} from "@honorarium/shared/domain";
 import type { ActivityRow, TierRow } from "./domain/bufdir.ts";
 import type { Crossing, CurrentPeriod, MonthCount, OpeningBalanceCount, PeriodCounts } from "./domain/progress.ts";
 import type { PaymentStatus, TargetPaymentStatus } from "./domain/payment-lifecycle.ts";
 import type { Visibility } from "./domain/access.ts";
-import type { Locale } from "./domain/organization-settings.ts";
 import type { PayoutRecord } from "./domain/payout.ts";
 
 /** Organization facts: time zone and tax-free limit (defaults when unset). */

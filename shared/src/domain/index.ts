@@ -5,3 +5,4 @@ export * from "./entitlement.ts";
 export * from "./notification-preferences.ts";
 export * from "./outbound-target.ts";
 export * from "./opening-balances.ts";
+export * from "./locale.ts";

@@ -1,14 +1,6 @@
+import { LOCALES } from "@honorarium/shared/domain";
 import { describe, expect, it } from "vitest";
-import {
-  formatAmount,
-  formatDate,
-  isLocale,
-  LOCALES,
-  localeOrDefault,
-  reminderText,
-  thresholdText,
-  webhookDisabledText,
-} from "./messages.ts";
+import { formatAmount, formatDate, reminderText, thresholdText, webhookDisabledText } from "./messages.ts";
 
 // Node's ICU separates groups and the currency with no-break spaces (U+00A0).
 const nbsp = (text: string) => text.replace(/\u00a0/g, " ");
@@ -52,14 +44,5 @@ describe("the message catalogue", () => {
     expect(reminderText("nb", new Date("2026-12-01T10:00:00Z"), "Europe/Oslo").body).toBe(
       "Et oppdrag levert 1. desember 2026 er ikke åpnet ennå.",
     );
-  });
-
-  it("knows only its own locales and falls back to nb", () => {
-    expect(isLocale("nb")).toBe(true);
-    expect(isLocale("de")).toBe(false);
-    expect(isLocale("NB")).toBe(false);
-    expect(localeOrDefault("de")).toBe("nb");
-    expect(localeOrDefault(undefined)).toBe("nb");
-    expect(localeOrDefault("en")).toBe("en");
   });
 });

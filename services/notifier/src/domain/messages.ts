@@ -4,18 +4,7 @@
  * with Intl for the locale (Node's ICU writes `1 500,00 kr` and `1. desember 2026` for nb).
  * No raw id appears in human text: the deep link identifies the mentor.
  */
-export const LOCALES = ["nb", "nn", "en"] as const;
-export type Locale = (typeof LOCALES)[number];
-export const DEFAULT_LOCALE: Locale = "nb";
-
-export function isLocale(value: unknown): value is Locale {
-  return typeof value === "string" && (LOCALES as readonly string[]).includes(value);
-}
-
-/** A stored locale that is not in the catalogue falls back to the default, never to English. */
-export function localeOrDefault(value: unknown): Locale {
-  return isLocale(value) ? value : DEFAULT_LOCALE;
-}
+import type { Locale } from "@honorarium/shared/domain";
 
 export function formatAmount(locale: Locale, amount: string, currency: string): string {
   const value = Number(amount);

@@ -1,7 +1,7 @@
 import type { DeadLetterErrorCode, ThresholdCrossed } from "@honorarium/shared/contracts";
 import { decodeEvent, thresholdCrossedSchema, thresholdCrossedTimes, uuidV5 } from "@honorarium/shared/contracts";
-import type { PreferenceCategory, PreferenceChannel } from "@honorarium/shared/domain";
-import { DEFAULT_LOCALE, type Locale, reminderText, thresholdText } from "./messages.ts";
+import { DEFAULT_LOCALE, type Locale, type PreferenceCategory, type PreferenceChannel } from "@honorarium/shared/domain";
+import { reminderText, thresholdText } from "./messages.ts";
 
 export const CHANNELS = ["webhook", "web_push", "in_app"] as const;
 export type Channel = (typeof CHANNELS)[number];

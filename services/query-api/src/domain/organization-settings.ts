@@ -1,11 +1,6 @@
 import { fromMinorUnits, isValidTimeZone, toMinorUnits } from "@honorarium/shared/domain";
 import { DomainError } from "./errors.ts";
 
-/** The portal's languages: Norwegian Bokmål (the default), Nynorsk, English. */
-export const LOCALES = ["nb", "nn", "en"] as const;
-export type Locale = (typeof LOCALES)[number];
-export const DEFAULT_LOCALE: Locale = "nb";
-
 /** Norwegian tax: honoraria from a non-profit up to NOK 10,000 per income year are tax-free (when an organisation sets nothing). */
 export const STATUTORY_TAX_FREE_LIMIT = "10000.00";
 

@@ -9,7 +9,8 @@ import type {
   RecipientRole,
 } from "../../domain/notifications.ts";
 import type { AttemptOutcome, NextJobState } from "../../domain/retry-policy.ts";
-import { localeOrDefault, type Locale, webhookDisabledText } from "../../domain/messages.ts";
+import { type Locale, localeOrDefault } from "@honorarium/shared/domain";
+import { webhookDisabledText } from "../../domain/messages.ts";
 import { autoDisableVerdict, type WebhookHealthPolicy } from "../../domain/webhook-health.ts";
 
 type Db = Knex | Knex.Transaction;

@@ -1,6 +1,6 @@
-import { DEFAULT_TIME_ZONE } from "@honorarium/shared/domain";
+import { DEFAULT_LOCALE, DEFAULT_TIME_ZONE, type Locale } from "@honorarium/shared/domain";
 import type { Knex } from "knex";
-import { DEFAULT_LOCALE, type Locale, STATUTORY_TAX_FREE_LIMIT } from "../../domain/organization-settings.ts";
+import { STATUTORY_TAX_FREE_LIMIT } from "../../domain/organization-settings.ts";
 import type {
   IOrganizationSettingsRepository,
   IOrganizationSettingsTransaction,

@@ -1,7 +1,7 @@
+import { LOCALES } from "@honorarium/shared/domain";
 import { z } from "zod";
 import {
   AMOUNT_PATTERN,
-  LOCALES,
   PAYEE_REFERENCE_PATTERN,
   hasNoControlCharacters,
   isIanaTimeZoneName,
