@@ -425,6 +425,22 @@ describe("the portal in a real browser against the real stack", () => {
     await dashboard.close();
   });
 
+  it("shows a new in-app notification on an open feed without a reload (activity.onChange)", async () => {
+    const page = await signedIn(await tokenFor(COORDINATOR, ["coordinator"], [SCOPE]), "/notifications");
+    await page.getByRole("status").filter({ hasText: "Direkte oppdatering på" }).waitFor();
+    const title = `Ny melding ${randomUUID().slice(0, 8)}`;
+    // Any writer is heard: here SQL, as the notifier's feed writes the row.
+    await database.db("in_app_notifications").insert({
+      organization_id: ORG,
+      recipient_id: COORDINATOR,
+      kind: "threshold_crossed",
+      title,
+      body: "Kontorhonorar ved 3 oppdrag",
+    });
+    await page.getByText(title).waitFor();
+    await page.close();
+  });
+
   it("shows a configuration error at its field, in English when chosen, and the audit log", async () => {
     const page = await signedIn(await tokenFor(ADMIN, ["org_admin"], []), "/admin/thresholds");
     await page.getByRole("heading", { name: "Terskelkonfigurasjon" }).waitFor();

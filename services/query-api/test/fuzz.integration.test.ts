@@ -205,6 +205,7 @@ describe("fuzz: never a 500", () => {
   it("has every procedure of the contract", () => {
     expect(procedures.map(([path]) => path).sort()).toEqual(
       [
+        "activity.onChange",
         "bufdir.aggregate",
         "bufdir.exportCsv",
         "configs.auditLog",

@@ -8,3 +8,4 @@ export * from "./live-updates.ts";
 export * from "./published.ts";
 export * from "./render.ts";
 export * from "./input-rules.ts";
+export * from "./live-activity.ts";

@@ -2,4 +2,6 @@
 export const PG_CHANNELS = {
   outboxInserted: "outbox_inserted",
   notificationJobsDue: "notification_jobs_due",
+  /** Payload: a LiveActivity (shared/contracts/live-activity.ts) as JSON. */
+  liveActivity: "live_activity",
 } as const;

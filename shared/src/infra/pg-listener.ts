@@ -7,7 +7,8 @@ export interface PgListenerOptions {
   channel: string;
   applicationName: string;
   logger: Logger;
-  onNotify: () => void;
+  /** Called with the NOTIFY payload; with none after (re)connecting, when a NOTIFY may have been missed. */
+  onNotify: (payload?: string) => void;
   reconnectDelayMs?: number;
 }
 
@@ -42,7 +43,7 @@ export function createPgListener(options: PgListenerOptions): PgListener {
 
   async function connect(): Promise<void> {
     const next = new pg.Client({ connectionString: options.databaseUrl, application_name: options.applicationName });
-    next.on("notification", () => options.onNotify());
+    next.on("notification", (message) => options.onNotify(message.payload));
     next.on("error", (error: Error) => {
       options.logger.warn({ err: error.message, channel: options.channel }, "LISTEN connection lost; polling until it is back");
       if (client === next) client = undefined;

@@ -1,4 +1,5 @@
 import { router } from "../server/trpc.ts";
+import { activityRouter } from "./activity/activity.router.ts";
 import { bufdirRouter } from "./bufdir/bufdir.router.ts";
 import { configsRouter } from "./configs/configs.router.ts";
 import { countsRouter } from "./counts/counts.router.ts";
@@ -32,6 +33,7 @@ export const appRouter = router({
   statements: statementsRouter,
   payouts: payoutsRouter,
   openingBalances: openingBalancesRouter,
+  activity: activityRouter,
 });
 
 export type AppRouter = typeof appRouter;

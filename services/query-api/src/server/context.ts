@@ -1,5 +1,6 @@
 import type { AllowedHostPort } from "@honorarium/shared/domain";
 import type { Logger } from "pino";
+import type { LiveActivityFeed } from "../adapters/postgres/live-activity-feed.ts";
 import type { CountsChangedFeed } from "../adapters/redis/counts-changed-feed.ts";
 import type { RateLimiter } from "../adapters/redis/rate-limiter.ts";
 import type { ReadCache } from "../adapters/redis/read-cache.ts";
@@ -26,6 +27,8 @@ export interface ApiDependencies {
   /** Calls without a valid token, keyed by client address. */
   anonymousRateLimiter: RateLimiter;
   feed: CountsChangedFeed;
+  /** The feed, payment statuses and configuration, from the database's NOTIFYs. */
+  activity: LiveActivityFeed;
   metrics: ApiMetrics;
   settings: ApiSettings;
   logger: Logger;

@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createPostgresRepositories } from "../adapters/postgres/index.ts";
 import { liveUpdatesKeys } from "@honorarium/shared/contracts";
+import { createPgLiveActivityFeed } from "../adapters/postgres/live-activity-feed.ts";
 import { createRedisCountsChangedFeed } from "../adapters/redis/counts-changed-feed.ts";
 import { createRedisRateLimiter } from "../adapters/redis/rate-limiter.ts";
 import { cacheVersions, createPassThroughCache, createRedisReadCache } from "../adapters/redis/read-cache.ts";
@@ -58,8 +59,14 @@ function retryAfterMeta(errors: readonly TRPCError[]): { headers?: Record<string
   return waits.length === 0 ? {} : { headers: { "retry-after": String(Math.max(...waits)) } };
 }
 
+type ApiCaller = ReturnType<typeof appRouter.createCaller>;
+
 /** Subscription procedures, checked before their event stream opens (see refuseSubscription). */
-const SUBSCRIPTIONS = new Set(["counts.onChange"]);
+type OpenStream = (caller: ApiCaller, input: unknown) => Promise<AsyncIterable<unknown>>;
+const SUBSCRIPTIONS = new Map<string, OpenStream>([
+  ["counts.onChange", async (caller, input) => (await caller.counts.onChange(input as never)) as AsyncIterable<unknown>],
+  ["activity.onChange", async (caller, input) => (await caller.activity.onChange(input as never)) as AsyncIterable<unknown>],
+]);
 
 /** How long stop() waits for requests in progress before cutting their connections. */
 const STOP_GRACE_MS = 10_000;
@@ -90,6 +97,7 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
         cacheVersions.mentor(change.organizationId, change.peerMentorId),
       ]),
   });
+  const activity = createPgLiveActivityFeed({ databaseUrl: config.DATABASE_URL, logger, applicationName: "query-api-live-activity" });
   const deps: ApiDependencies = {
     repositories: createPostgresRepositories(db),
     cache,
@@ -108,6 +116,7 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
       now: () => now().getTime(),
     }),
     feed,
+    activity,
     metrics,
     settings: {
       taxNearRatio: config.QUERY_API_TAX_NEAR_RATIO,
@@ -249,9 +258,9 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
       clientAddress: req.socket.remoteAddress,
     });
     try {
-      const caller = appRouter.createCaller(ctx);
-      if (procedure === "counts.onChange") {
-        const stream = await caller.counts.onChange(input as Parameters<typeof caller.counts.onChange>[0]);
+      const open = SUBSCRIPTIONS.get(procedure);
+      if (open !== undefined) {
+        const stream = await open(appRouter.createCaller(ctx), input);
         // An unstarted generator: return() ends it without running its body.
         await stream[Symbol.asyncIterator]().return?.(undefined);
       }
@@ -290,6 +299,7 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
   return {
     async start() {
       await feed.start();
+      await activity.start();
       server = createServer((req, res) => {
         inFlight.add(res);
         res.once("close", () => {
@@ -371,6 +381,7 @@ export function createQueryApiServer(options: QueryApiServerOptions): QueryApiSe
       const running = server;
       server = undefined;
       await feed.stop();
+      await activity.stop();
       await ops.stop();
       if (running === undefined) return;
       // Stop accepting, let requests in progress answer (their database work is not cut off by the

@@ -17,6 +17,7 @@ import * as webhookReplay from "./031_webhook_replay.ts";
 import * as deliveryExpiry from "./032_delivery_expiry.ts";
 import * as notificationPreferences from "./033_notification_preferences.ts";
 import * as openingBalances from "./045_opening_balances.ts";
+import * as liveActivity from "./046_live_activity.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -43,4 +44,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["032_delivery_expiry", deliveryExpiry],
   ["033_notification_preferences", notificationPreferences],
   ["045_opening_balances", openingBalances],
+  ["046_live_activity", liveActivity],
 ];

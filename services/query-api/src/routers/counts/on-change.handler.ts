@@ -2,6 +2,7 @@ import type { CountsChanged } from "@honorarium/shared/contracts";
 import { tracked } from "@trpc/server";
 import { compareStreamIds } from "../../adapters/redis/counts-changed-feed.ts";
 import { canSeeRow, resolveOrganization, visibilityOf } from "../../domain/access.ts";
+import { liveQueue } from "../live-queue.ts";
 import type { HandlerOptions } from "../types.ts";
 import type { OnChangeInput } from "./on-change.schema.ts";
 
@@ -30,13 +31,13 @@ async function* streamChanges(
   signal: AbortSignal | undefined,
   visible: (change: CountsChanged) => boolean,
 ) {
-  const queue: CountsChanged[] = [];
-  let wake: (() => void) | undefined;
-  const unlisten = ctx.deps.feed.listen((change) => {
-    if (!visible(change)) return;
-    queue.push(change);
-    wake?.();
-  });
+  const live = liveQueue<CountsChanged>(
+    (push) =>
+      ctx.deps.feed.listen((change) => {
+        if (visible(change)) push(change);
+      }),
+    signal,
+  );
   ctx.deps.metrics.liveSubscriptions.inc({ event: "opened" });
   try {
     let lastId = input.lastEventId ?? undefined;
@@ -57,22 +58,15 @@ async function* streamChanges(
         yield tracked(change.id, change);
       }
     }
-    while (signal?.aborted !== true) {
-      for (let change = queue.shift(); change !== undefined; change = queue.shift()) {
-        if (change.id !== undefined && lastId !== undefined && compareStreamIds(change.id, lastId) <= 0) continue;
-        // A message without a stream id (the counter's XADD failed) reuses the last id: a resume replays from there.
-        const id = change.id ?? lastId ?? "0-0";
-        lastId = change.id ?? lastId;
-        ctx.deps.metrics.liveSubscriptions.inc({ event: "sent" });
-        yield tracked(id, change);
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        signal?.addEventListener("abort", () => resolve(), { once: true });
-      });
-      wake = undefined;
+    for await (const change of live) {
+      if (change.id !== undefined && lastId !== undefined && compareStreamIds(change.id, lastId) <= 0) continue;
+      // A message without a stream id (the counter's XADD failed) reuses the last id: a resume replays from there.
+      const id = change.id ?? lastId ?? "0-0";
+      lastId = change.id ?? lastId;
+      ctx.deps.metrics.liveSubscriptions.inc({ event: "sent" });
+      yield tracked(id, change);
     }
   } finally {
-    unlisten();
+    live.close();
   }
 }
