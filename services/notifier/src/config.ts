@@ -29,6 +29,8 @@ export const notifierEnvSchema = z
     NOTIFIER_WEBHOOK_DISABLE_AFTER_HOURS: envVar.positiveInt(72),
     NOTIFIER_REMINDER_INTERVAL_MS: envVar.positiveInt(60_000),
     NOTIFIER_REMINDER_AFTER_DAYS: envVar.positiveInt(10),
+    /** The organisation's local hour from which the daily digest of the day before goes out (0-23). */
+    NOTIFIER_DIGEST_HOUR: z.coerce.number().int().min(0).max(23).default(7),
     NOTIFIER_REDIS_KEY_PREFIX: z.string().min(1).default("notifier:"),
   })
   .refine((env) => env.NOTIFIER_CLAIM_LEASE_MS > env.NOTIFIER_SEND_TIMEOUT_MS, {
@@ -77,6 +79,7 @@ export interface NotifierConfig {
   webhookDisableAfterMs: number;
   reminderIntervalMs: number;
   reminderAfterDays: number;
+  digestHour: number;
   redisKeyPrefix: string;
 }
 
@@ -108,6 +111,7 @@ export function configFromEnv(env: NotifierEnv): NotifierConfig {
     webhookDisableAfterMs: env.NOTIFIER_WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000,
     reminderIntervalMs: env.NOTIFIER_REMINDER_INTERVAL_MS,
     reminderAfterDays: env.NOTIFIER_REMINDER_AFTER_DAYS,
+    digestHour: env.NOTIFIER_DIGEST_HOUR,
     redisKeyPrefix: env.NOTIFIER_REDIS_KEY_PREFIX,
   };
 }

@@ -95,6 +95,7 @@ export function createNotifier(
   const reminders = createReminderScheduler({
     db,
     afterDays: config.reminderAfterDays,
+    digestHour: config.digestHour,
     webPushEnabled,
     deepLinkBaseUrl: config.deepLinkBaseUrl,
     metrics,

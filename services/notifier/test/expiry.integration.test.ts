@@ -23,6 +23,7 @@ describe("spec 004 expiry", () => {
     options = {
       db: database.db,
       afterDays: 10,
+      digestHour: 7,
       webPushEnabled: false,
       deepLinkBaseUrl: "https://portal.example",
       metrics: createNotifierMetrics(createMetricsRegistry("expiry-test"), async () => ({ pending: 0, retrying: 0 })),

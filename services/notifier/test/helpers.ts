@@ -192,6 +192,7 @@ export function testConfig(services: TestServices, databaseUrl: string, override
     webhookDisableAfterMs: 72 * 3_600_000,
     reminderIntervalMs: 60_000,
     reminderAfterDays: 10,
+    digestHour: 7,
     redisKeyPrefix: `${uniqueName("notifier-test")}:`,
     ...overrides,
   };
@@ -224,6 +225,7 @@ export function envFromConfig(config: NotifierConfig): Record<string, string> {
     NOTIFIER_WEBHOOK_DISABLE_AFTER_HOURS: String(config.webhookDisableAfterMs / 3_600_000),
     NOTIFIER_REMINDER_INTERVAL_MS: String(config.reminderIntervalMs),
     NOTIFIER_REMINDER_AFTER_DAYS: String(config.reminderAfterDays),
+    NOTIFIER_DIGEST_HOUR: String(config.digestHour),
     NOTIFIER_REDIS_KEY_PREFIX: config.redisKeyPrefix,
   };
 }

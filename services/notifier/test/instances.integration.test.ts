@@ -184,6 +184,7 @@ describe("two notifier instances", () => {
     const options = {
       db: database.db,
       afterDays: 5,
+      digestHour: 7,
       webPushEnabled: false,
       deepLinkBaseUrl: "https://portal.example",
       metrics,

@@ -364,6 +364,7 @@ describe("the notifier (one instance)", () => {
     const created = await runReminderPass({
       db: database.db,
       afterDays: 10,
+      digestHour: 7,
       webPushEnabled: true,
       deepLinkBaseUrl: config.deepLinkBaseUrl,
       metrics: createNotifierMetrics(createMetricsRegistry("reminder-test"), async () => ({ pending: 0, retrying: 0 })),

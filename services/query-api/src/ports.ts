@@ -304,6 +304,10 @@ export interface IPreferencesRepository {
   list(organizationId: string, userId: string): Promise<NotificationPreference[]>;
   /** Upserts the named choices; returns every stored choice of the user. */
   set(organizationId: string, userId: string, preferences: readonly NotificationPreference[]): Promise<NotificationPreference[]>;
+  /** The scopes for which the user takes a daily digest instead of a message per crossing. */
+  digestScopes(organizationId: string, userId: string): Promise<string[]>;
+  /** Turns the scope's digest on or off for the user; returns every digest scope of the user. */
+  setDigest(organizationId: string, userId: string, scopeId: string, enabled: boolean): Promise<string[]>;
 }
 
 export type WebhookDeliveryStatus = "pending" | "delivered" | "failed" | "skipped";

@@ -232,6 +232,32 @@ describe("push.vapidPublicKey", () => {
   });
 });
 
+describe("preferences.digests and setDigest", () => {
+  it("turn a coordinator's daily digest of their own scopes on and off; other scopes, mentors and bad input are refused", async () => {
+    const org = randomUUID();
+    const north = randomUUID();
+    const south = randomUUID();
+    const coordinator = api.client({ sub: randomUUID(), org, roles: ["coordinator"], scopes: [north, south] });
+    expect(await coordinator.preferences.digests.query({})).toEqual({ organizationId: org, digestScopeIds: [] });
+    await coordinator.preferences.setDigest.mutate({ scopeId: north, enabled: true });
+    // Idempotent: turning it on twice keeps one choice.
+    const both = await coordinator.preferences.setDigest.mutate({ scopeId: south, enabled: true });
+    await coordinator.preferences.setDigest.mutate({ scopeId: south, enabled: true });
+    expect(both.digestScopeIds).toEqual([north, south].sort());
+    expect((await coordinator.preferences.setDigest.mutate({ scopeId: south, enabled: false })).digestScopeIds).toEqual([north]);
+    expect((await coordinator.preferences.digests.query({})).digestScopeIds).toEqual([north]);
+
+    expect(await outcome(coordinator.preferences.setDigest.mutate({ scopeId: randomUUID(), enabled: true }))).toBe("FORBIDDEN");
+    const mentor = api.client({ sub: randomUUID(), org, roles: ["peer_mentor"] });
+    expect(await outcome(mentor.preferences.setDigest.mutate({ scopeId: north, enabled: true }))).toBe("FORBIDDEN");
+    const admin = api.client({ sub: randomUUID(), org, roles: ["org_admin"] });
+    expect((await admin.preferences.setDigest.mutate({ scopeId: randomUUID(), enabled: true })).digestScopeIds).toHaveLength(1);
+    const bad = await errorOf(coordinator.preferences.setDigest.mutate({ scopeId: "north", enabled: "yes" as unknown as boolean }));
+    expect(bad.data?.code).toBe("BAD_REQUEST");
+    expect(Object.keys(bad.data?.fieldErrors ?? {}).sort()).toEqual(["enabled", "scopeId"]);
+  });
+});
+
 describe("preferences.get and set", () => {
   it("are the caller's own, all on by default; a choice changes only its channel and category", async () => {
     const org = randomUUID();

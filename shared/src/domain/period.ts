@@ -50,7 +50,7 @@ function toDate(instant: Date | string): Date {
   return date;
 }
 
-interface LocalDateTime extends LocalDate {
+export interface LocalDateTime extends LocalDate {
   hour: number;
   minute: number;
   second: number;
@@ -69,6 +69,11 @@ function localDateTimeOf(instant: Date, timeZone: string): LocalDateTime {
     minute: parts.minute ?? Number.NaN,
     second: parts.second ?? Number.NaN,
   };
+}
+
+/** The wall-clock date and time an instant shows in `timeZone`. */
+export function localTimeOf(instant: Date | string, timeZone: string = DEFAULT_TIME_ZONE): LocalDateTime {
+  return localDateTimeOf(toDate(instant), timeZone);
 }
 
 /** The calendar date an instant falls on in `timeZone`. */

@@ -32,6 +32,10 @@ interface Catalogue {
   reminderBody(date: string): string;
   webhookDisabledTitle: string;
   webhookDisabledBody(reason: string): string;
+  digestTitle(where: string): string;
+  /** total crossings, the local date, "2 × Kontorhonorar, 1 × Høyere sats" */
+  digestBody(total: number, date: string, tiers: string): string;
+  yourScope: string;
 }
 
 const CATALOGUE: Record<Locale, Catalogue> = {
@@ -47,6 +51,10 @@ const CATALOGUE: Record<Locale, Catalogue> = {
     webhookDisabledTitle: "Webhook slått av",
     webhookDisabledBody: (reason) =>
       `Organisasjonens webhook er slått av fordi den har feilet over tid (${reason}). Rett mottakeren og slå den på igjen.`,
+    digestTitle: (where) => `Daglig oppsummering: ${where}`,
+    digestBody: (total, date, tiers) =>
+      `${total} ${total === 1 ? "honorargrense" : "honorargrenser"} nådd ${date}: ${tiers}. Åpne oversikten for å behandle utbetalingene.`,
+    yourScope: "ditt område",
   },
   nn: {
     thresholdCoordinatorTitle: "Honorargrense nådd",
@@ -60,6 +68,10 @@ const CATALOGUE: Record<Locale, Catalogue> = {
     webhookDisabledTitle: "Webhook slått av",
     webhookDisabledBody: (reason) =>
       `Webhooken til organisasjonen er slått av fordi han har feila over tid (${reason}). Rett mottakaren og slå han på att.`,
+    digestTitle: (where) => `Dagleg oppsummering: ${where}`,
+    digestBody: (total, date, tiers) =>
+      `${total} ${total === 1 ? "honorargrense" : "honorargrenser"} nådd ${date}: ${tiers}. Opne oversikta for å handsame utbetalingane.`,
+    yourScope: "området ditt",
   },
   en: {
     thresholdCoordinatorTitle: "Honorarium threshold reached",
@@ -73,6 +85,10 @@ const CATALOGUE: Record<Locale, Catalogue> = {
     webhookDisabledTitle: "Webhook disabled",
     webhookDisabledBody: (reason) =>
       `The organization's webhook was disabled because it kept failing (${reason}). Fix the receiver and enable it again.`,
+    digestTitle: (where) => `Daily summary: ${where}`,
+    digestBody: (total, date, tiers) =>
+      `${total} honorarium ${total === 1 ? "threshold" : "thresholds"} reached on ${date}: ${tiers}. Open the dashboard to process the payments.`,
+    yourScope: "your scope",
   },
 };
 
@@ -106,4 +122,23 @@ export function reminderText(locale: Locale, deliveredAt: Date, timeZone: string
 export function webhookDisabledText(locale: Locale, reason: string): Text {
   const messages = CATALOGUE[locale];
   return { title: messages.webhookDisabledTitle, body: messages.webhookDisabledBody(reason) };
+}
+
+export interface DigestTextInput {
+  /** The scope's display name; null: none set. */
+  scopeName: string | null;
+  /** An instant of the summarised day, and the zone it is a day in. */
+  day: Date;
+  timeZone: string;
+  total: number;
+  tiers: readonly { tierName: string; count: number }[];
+}
+
+export function digestText(locale: Locale, input: DigestTextInput): Text {
+  const messages = CATALOGUE[locale];
+  const tiers = input.tiers.map((tier) => `${tier.count} × ${tier.tierName}`).join(", ");
+  return {
+    title: messages.digestTitle(input.scopeName ?? messages.yourScope),
+    body: messages.digestBody(input.total, formatDate(locale, input.day, input.timeZone), tiers),
+  };
 }

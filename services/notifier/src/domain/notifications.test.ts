@@ -21,8 +21,10 @@ const channels = (webhookOrgs: string[], pushUsers: string[], presentation: Orga
   hasPushSubscription: (id) => pushUsers.includes(id),
   presentation: () => presentation,
   wants: (userId, channel) => !optOuts.includes(`${userId}/${channel}`),
+  takesDigest: (userId, scopeId) => digests.includes(`${userId}/${scopeId}`),
 });
 let optOuts: string[] = [];
+let digests: string[] = [];
 const event = EXAMPLE_THRESHOLD_CROSSED;
 
 describe("decoding threshold-crossed messages", () => {
@@ -68,6 +70,28 @@ describe("planning a crossing's notifications", () => {
       expect(silent).toEqual({ jobs: [], coordinatorNotifiedOnIngest: false });
     } finally {
       optOuts = [];
+    }
+  });
+
+  it("leaves a coordinator who takes the scope's daily digest to the digest; the webhook and the mentor still get the crossing", () => {
+    digests = [`${event.coordinatorId}/${event.scopeId}`];
+    try {
+      const plan = planThresholdNotifications(
+        event,
+        channels([event.organizationId], [event.coordinatorId, event.peerMentorId]),
+        BASE,
+        null,
+      );
+      expect(plan.jobs.map((job) => `${job.recipientRole}:${job.channel}`)).toEqual([
+        "coordinator:webhook",
+        "peer_mentor:web_push",
+        "peer_mentor:in_app",
+      ]);
+      // Not notified on ingest: the digest pass writes that back.
+      const quiet = planThresholdNotifications({ ...event, notifyMentor: false }, channels([], []), BASE, null);
+      expect(quiet).toEqual({ jobs: [], coordinatorNotifiedOnIngest: false });
+    } finally {
+      digests = [];
     }
   });
 

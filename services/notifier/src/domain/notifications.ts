@@ -6,11 +6,11 @@ import { reminderText, thresholdText } from "./messages.ts";
 export const CHANNELS = ["webhook", "web_push", "in_app"] as const;
 export type Channel = (typeof CHANNELS)[number];
 export type RecipientRole = "coordinator" | "peer_mentor";
-export type NotificationKind = "threshold_crossed" | "delivery_reminder";
+export type NotificationKind = "threshold_crossed" | "delivery_reminder" | "daily_digest";
 
 /** What a recipient sees, stored as the job's payload; every channel renders it. */
 export interface NotificationContent {
-  type: "honorarium.threshold_crossed" | "assignment.delivery_reminder";
+  type: "honorarium.threshold_crossed" | "assignment.delivery_reminder" | "honorarium.daily_digest";
   title: string;
   body: string;
   deepLink: string;
@@ -35,6 +35,8 @@ export interface RecipientChannels {
   organizationHasWebhook(organizationId: string): boolean;
   /** The user has at least one Web Push subscription (always false while Web Push is disabled). */
   hasPushSubscription(userId: string): boolean;
+  /** The user takes a daily digest for this scope instead of a message per crossing (domain/digest.ts). */
+  takesDigest(userId: string, scopeId: string | null): boolean;
   /** The user's preference for this channel and category (on unless they turned it off). */
   wants(userId: string, channel: PreferenceChannel, category: PreferenceCategory): boolean;
   /** How the organization's people read text: its locale, time zone and scope display names. */
@@ -148,14 +150,16 @@ export function planThresholdNotifications(
       content: thresholdContent(event, recipientRole, deepLinkBaseUrl, channels.presentation(event.organizationId)),
       sourceRecordedAt,
     });
+  // A coordinator who takes the scope's daily digest hears of the crossing there, not now.
+  const digest = channels.takesDigest(event.coordinatorId, event.scopeId);
   const wants = (userId: string, channel: PreferenceChannel) => channels.wants(userId, channel, "threshold_crossed");
   // The webhook is the organization's integration, not a person's channel: no preference applies.
   if (channels.organizationHasWebhook(event.organizationId)) add(event.coordinatorId, "coordinator", "webhook");
-  if (channels.hasPushSubscription(event.coordinatorId) && wants(event.coordinatorId, "web_push")) {
+  if (!digest && channels.hasPushSubscription(event.coordinatorId) && wants(event.coordinatorId, "web_push")) {
     add(event.coordinatorId, "coordinator", "web_push");
   }
   const noAlertingChannel = jobs.length === 0;
-  const inApp = wants(event.coordinatorId, "in_app");
+  const inApp = !digest && wants(event.coordinatorId, "in_app");
   if (inApp) add(event.coordinatorId, "coordinator", "in_app");
   if (event.notifyMentor && event.peerMentorId !== event.coordinatorId) {
     if (channels.hasPushSubscription(event.peerMentorId) && wants(event.peerMentorId, "web_push")) {

@@ -2,13 +2,17 @@ import type { Knex } from "@honorarium/shared/db";
 import type { Logger } from "@honorarium/shared";
 import type { LeaderLock } from "../adapters/redis/leader-lock.ts";
 import { countReminder, expireDeliveries, lockDueDeliveries } from "../adapters/postgres/reminder-store.ts";
-import { insertJobs, loadRecipientChannels } from "../adapters/postgres/notification-store.ts";
+import { crossingsRecordedIn, loadDigestChoices } from "../adapters/postgres/digest-store.ts";
+import { insertJobs, loadRecipientChannels, markCoordinatorNotified } from "../adapters/postgres/notification-store.ts";
+import { digestDayAt, planDigest } from "../domain/digest.ts";
 import { EXPIRABLE_STATUSES, type PlannedJob, planDeliveryReminder, reminderCutoff, reminderIsDue } from "../domain/notifications.ts";
 import type { NotifierMetrics } from "../metrics.ts";
 
 export interface ReminderOptions {
   db: Knex;
   afterDays: number;
+  /** The organisation's local hour from which the daily digest goes out. */
+  digestHour: number;
   webPushEnabled: boolean;
   deepLinkBaseUrl: string;
   metrics: NotifierMetrics;
@@ -77,6 +81,61 @@ export async function runExpiryPass(options: ReminderOptions, now: Date = new Da
   return total;
 }
 
+/**
+ * One digest pass (issue 15): for every coordinator and scope that takes a daily digest, once the
+ * organisation's morning has come, one summary of the previous local day's crossings there. The job
+ * key is derived from (organisation, user, scope, day), so a second pass, on this instance or
+ * another, inserts nothing: once per day per user and scope, guarded by the database. The records
+ * summarised count as notified to the coordinator (spec 003 write-back).
+ */
+/** Returns the number of digest jobs created. */
+export async function runDigestPass(options: ReminderOptions, now: Date = new Date()): Promise<number> {
+  const choices = await loadDigestChoices(options.db);
+  const byOrganization = new Map<string, typeof choices>();
+  for (const choice of choices) {
+    const list = byOrganization.get(choice.organizationId);
+    if (list === undefined) byOrganization.set(choice.organizationId, [choice]);
+    else list.push(choice);
+  }
+  let sent = 0;
+  for (const [organizationId, ofOrganization] of byOrganization) {
+    sent += await options.db.transaction(async (trx) => {
+      const channels = await loadRecipientChannels(
+        trx,
+        [organizationId],
+        ofOrganization.map((choice) => choice.userId),
+        options.webPushEnabled,
+      );
+      const day = digestDayAt(now, channels.presentation(organizationId).timeZone, options.digestHour);
+      if (day === null) return 0;
+      const crossings = await crossingsRecordedIn(
+        trx,
+        organizationId,
+        [...new Set(ofOrganization.map((choice) => choice.scopeId))],
+        day.from,
+        day.until,
+      );
+      const jobs: PlannedJob[] = [];
+      const reached = new Set<string>();
+      for (const choice of ofOrganization) {
+        const planned = planDigest({ ...choice, day, crossings: crossings.get(choice.scopeId) ?? [] }, channels, options.deepLinkBaseUrl);
+        if (planned.length > 0) reached.add(choice.scopeId);
+        jobs.push(...planned);
+      }
+      const inserted = await insertJobs(trx, jobs);
+      if (inserted.length === 0) return 0;
+      // Spec 003 write-back: what a coordinator was told about (a scope nobody can be reached for stays unnotified).
+      await markCoordinatorNotified(
+        trx,
+        [...reached].flatMap((scopeId) => (crossings.get(scopeId) ?? []).map((crossing) => crossing.recordId)),
+      );
+      return inserted.length;
+    });
+  }
+  if (sent > 0) options.logger.info({ jobs: sent }, "daily digests created");
+  return sent;
+}
+
 export interface ReminderScheduler {
   start(): void;
   stop(): Promise<void>;
@@ -105,6 +164,7 @@ export function createReminderScheduler(options: ReminderOptions & { lock: Leade
     if (role !== "follower") {
       await runExpiryPass(options);
       await runReminderPass(options);
+      await runDigestPass(options);
     }
     return role;
   }

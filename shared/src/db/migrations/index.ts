@@ -18,6 +18,7 @@ import * as deliveryExpiry from "./032_delivery_expiry.ts";
 import * as notificationPreferences from "./033_notification_preferences.ts";
 import * as openingBalances from "./045_opening_balances.ts";
 import * as liveActivity from "./046_live_activity.ts";
+import * as dailyDigest from "./047_daily_digest.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -45,4 +46,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["033_notification_preferences", notificationPreferences],
   ["045_opening_balances", openingBalances],
   ["046_live_activity", liveActivity],
+  ["047_daily_digest", dailyDigest],
 ];

@@ -71,10 +71,12 @@ export async function loadRecipientChannels(
   // One after the other: `db` is often the ingest's transaction, a single connection.
   const presentations = await loadPresentations(db, organizations);
   const optedOut = await loadOptOuts(db, users);
+  const digests = await loadDigestChoices(db, users);
   return {
     organizationHasWebhook: (organizationId) => withWebhook.has(organizationId),
     hasPushSubscription: (userId) => withPush.has(userId),
     wants: (userId, channel, category) => !optedOut.has(`${userId}/${channel}/${category}`),
+    takesDigest: (userId, scopeId) => scopeId !== null && digests.has(`${userId}/${scopeId}`),
     presentation: (organizationId) => presentations.get(organizationId) ?? DEFAULT_PRESENTATION,
   };
 }
@@ -87,6 +89,15 @@ async function loadOptOuts(db: Db, userIds: readonly string[]): Promise<Set<stri
     .whereIn("user_id", userIds)
     .andWhere("enabled", false);
   return new Set(rows.map((row) => `${row.user_id}/${row.channel}/${row.category}`));
+}
+
+/** The (user, scope) pairs that take a daily digest, as "user/scope". */
+async function loadDigestChoices(db: Db, userIds: readonly string[]): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const rows: { user_id: string; scope_id: string }[] = await db("notification_digests")
+    .select("user_id", "scope_id")
+    .whereIn("user_id", userIds);
+  return new Set(rows.map((row) => `${row.user_id}/${row.scope_id}`));
 }
 
 /** Locale, time zone and scope names of these organizations (settings rows and scope_names). */

@@ -8,8 +8,24 @@ export function createPostgresPreferencesRepository(db: Knex): IPreferencesRepos
       .select("channel", "category", "enabled")
       .where({ organization_id: organizationId, user_id: userId });
   }
+  async function digestScopes(organizationId: string, userId: string, trx: Knex | Knex.Transaction = db): Promise<string[]> {
+    const rows: { scope_id: string }[] = await trx("notification_digests")
+      .select("scope_id")
+      .where({ organization_id: organizationId, user_id: userId })
+      .orderBy("scope_id");
+    return rows.map((row) => row.scope_id);
+  }
   return {
     list: (organizationId, userId) => list(organizationId, userId),
+    digestScopes: (organizationId, userId) => digestScopes(organizationId, userId),
+    async setDigest(organizationId, userId, scopeId, enabled) {
+      return db.transaction(async (trx) => {
+        const row = { organization_id: organizationId, user_id: userId, scope_id: scopeId };
+        if (enabled) await trx("notification_digests").insert(row).onConflict(["organization_id", "user_id", "scope_id"]).ignore();
+        else await trx("notification_digests").where(row).delete();
+        return digestScopes(organizationId, userId, trx);
+      });
+    },
     async set(organizationId, userId, preferences) {
       return db.transaction(async (trx) => {
         await trx("notification_preferences")
