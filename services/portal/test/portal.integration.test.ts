@@ -438,6 +438,22 @@ describe("the portal in a real browser against the real stack", () => {
       body: "Kontorhonorar ved 3 oppdrag",
     });
     await page.getByText(title).waitFor();
+    // The coordinator's daily digest of their scope: on, and still on after a reload.
+    const digest = page.getByRole("checkbox", { name: /^Daglig oppsummering for / });
+    // A controlled checkbox: it shows checked once the API has answered.
+    await digest.click();
+    await digest.and(page.locator(":checked")).waitFor();
+    await eventually(
+      async () =>
+        (await database.db("notification_digests").where({ user_id: COORDINATOR, scope_id: SCOPE })).length === 1 ? true : undefined,
+      10_000,
+      "the digest choice",
+    );
+    await page.reload();
+    await page
+      .getByRole("checkbox", { name: /^Daglig oppsummering for / })
+      .and(page.locator(":checked"))
+      .waitFor();
     await page.close();
   });
 

@@ -22,6 +22,7 @@ export function Notifications() {
     <>
       <h1>{t.notificationsTitle}</h1>
       <PushToggle />
+      {session.scopes.length > 0 && <DigestChoices scopeIds={session.scopes} />}
       <Section title={t.notificationsTitle} id="feed">
         {feed.isPending ? (
           <Loading />
@@ -52,6 +53,45 @@ export function Notifications() {
       </Section>
       {isAdmin(session) && <Webhook />}
     </>
+  );
+}
+
+/** A coordinator's daily digest per scope (preferences.digests / setDigest). */
+function DigestChoices({ scopeIds }: { scopeIds: readonly string[] }) {
+  const { api } = useSigned();
+  const { t } = useI18n();
+  const org = useOrg();
+  const queryClient = useQueryClient();
+  const digests = useQuery({ queryKey: ["preferences.digests"], queryFn: () => api.preferences.digests.query({}) });
+  const toggle = useMutation({
+    mutationFn: (choice: { scopeId: string; enabled: boolean }) => api.preferences.setDigest.mutate(choice),
+    onSuccess: (next) => queryClient.setQueryData(["preferences.digests"], next),
+  });
+  const chosen = new Set(digests.data?.digestScopeIds ?? []);
+  return (
+    <Section title={t.digestTitle} id="digest">
+      <p>{t.digestHelp}</p>
+      {digests.isError ? (
+        <ErrorNote error={digests.error} />
+      ) : (
+        <ul className="plain">
+          {scopeIds.map((scopeId) => (
+            <li key={scopeId}>
+              <label>
+                <input
+                  type="checkbox"
+                  checked={chosen.has(scopeId)}
+                  disabled={digests.isPending || toggle.isPending}
+                  onChange={(event) => toggle.mutate({ scopeId, enabled: event.target.checked })}
+                />{" "}
+                {t.digestFor(org.scopeName(scopeId))}
+              </label>
+            </li>
+          ))}
+        </ul>
+      )}
+      {toggle.isError && <ErrorNote error={toggle.error} />}
+    </Section>
   );
 }
 
