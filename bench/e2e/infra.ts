@@ -3,11 +3,12 @@
  * and flushing them never touches the shared instances other people's tests use.
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
-import { connect } from "node:net";
 import { chmodSync, chownSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
+import { createLogger } from "@honorarium/shared";
+import { createRedis } from "@honorarium/shared/infra";
 import { eventually } from "@honorarium/shared/testing";
 
 const run = promisify(execFile);
@@ -67,20 +68,22 @@ export function createInfra(runDir: string, ports: InfraPorts): Infra {
     ]);
     return run(command, argv, { maxBuffer: 1 << 24 });
   };
-  // One inline Redis command over a Node socket: redis-cli hangs under libfaketime, which the
-  // suite's shifted-clock run preloads into every child process.
-  const redisCli = (...args: string[]) =>
-    new Promise<string>((resolve, reject) => {
-      const socket = connect({ host: "127.0.0.1", port: ports.redis });
-      socket.setTimeout(2_000, () => socket.destroy(new Error(`Redis on port ${ports.redis} did not answer ${args[0]}`)));
-      socket.once("error", (error) => (args[0] === "SHUTDOWN" ? resolve("") : reject(error)));
-      socket.once("data", (reply) => {
-        socket.end();
-        resolve(reply.toString().trim());
-      });
-      socket.once("close", () => resolve(""));
-      socket.write(`${args.join(" ")}\r\n`);
-    });
+  // One Redis command on a short-lived client of the project's own (ioredis, fails fast): redis-cli
+  // hangs under libfaketime, which the suite's shifted-clock run preloads into every child process.
+  const redisCommand = async (command: string, ...args: string[]): Promise<unknown> => {
+    const client = createRedis(`redis://127.0.0.1:${ports.redis}`, createLogger("e2e-infra", "silent"), "e2e-infra");
+    client.options.retryStrategy = () => null;
+    try {
+      await client.connect();
+      return await client.call(command, ...args);
+    } catch (error) {
+      // SHUTDOWN closes the connection instead of answering; a Redis already gone is fine too.
+      if (command === "SHUTDOWN") return "";
+      throw error;
+    } finally {
+      client.disconnect();
+    }
+  };
   // Redis hangs under libfaketime (the suite's shifted-clock run preloads it into every child), so
   // it starts without it, as the machine's shared Redis runs; its clock only times TTLs. In the
   // foreground of its own session rather than --daemonize, so nothing waits on a fork.
@@ -91,7 +94,7 @@ export function createInfra(runDir: string, ports: InfraPorts): Infra {
     spawn("redis-server", args, { detached: true, stdio: "ignore", env }).unref();
     await eventually(
       // eventually already treats a refused connection as "not yet" and reports the last error.
-      () => redisCli("PING").then((reply) => (reply === "+PONG" ? true : undefined)),
+      () => redisCommand("PING").then((reply) => (reply === "PONG" ? true : undefined)),
       30_000,
       `redis-server answering on port ${ports.redis} (see ${join(redisDir, "redis.log")})`,
     );
@@ -137,10 +140,10 @@ export function createInfra(runDir: string, ports: InfraPorts): Infra {
       await pgCtl("start");
     },
     async flushRedis() {
-      await redisCli("FLUSHALL");
+      await redisCommand("FLUSHALL");
     },
     async down() {
-      await Promise.allSettled([kafka("down"), pgCtl("-m", "fast", "stop"), redisCli("SHUTDOWN", "NOSAVE")]);
+      await Promise.allSettled([kafka("down"), pgCtl("-m", "fast", "stop"), redisCommand("SHUTDOWN", "NOSAVE")]);
     },
   };
 }
