@@ -116,7 +116,21 @@ describe("counter: exactly once under kill -9, rebalances and replays", () => {
         await produceInOrder(producer, topics.confirmed, workload.confirms.slice(slice * per, (slice + 1) * per));
         // Kill once the counter is applying batches, at a random moment.
         const before = await storedProgress(database.db, topics.group);
-        await eventually(async () => ((await storedProgress(database.db, topics.group)) > before ? true : undefined), 60_000, "progress");
+        const live = counter;
+        await eventually(
+          async () => ((await storedProgress(database.db, topics.group)) > before ? true : undefined),
+          60_000,
+          "progress",
+        ).catch((error: unknown) => {
+          // Say whether the counter died or stalled, and what it last logged (seed to reproduce).
+          const state =
+            live.child.exitCode !== null || live.child.signalCode !== null
+              ? `exited (${live.child.exitCode ?? live.child.signalCode})`
+              : "running";
+          throw new Error(
+            `${String(error)}; slice ${slice}, seed ${SEED}, counter ${state}; its stderr ends: ${live.stderr().slice(-3000)}`,
+          );
+        });
         await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 400)));
         await kill(counter);
         kills++;
