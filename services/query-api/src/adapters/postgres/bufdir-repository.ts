@@ -15,75 +15,63 @@ export function createPostgresBufdirRepository(db: Knex): IBufdirRepository {
       const range: [string, string] = [`${year}-01`, `${year}-12`];
       const counts = (extra: string) =>
         `from mentor_month_counts where organization_id = ? and month_key between ? and ? and confirmed_count > 0 ${extra}`;
-      const [scopeMentors, monthMentors, totalMentors, scopeDays, monthDays, cancelled, scopeMonthMentors, scopeMonthDays, totalDates] =
-        await Promise.all([
-          db.raw(
-            `select scope_id, count(*)::int as mentors, sum(confirmed)::int as confirmed
+      // Activity days: a date lies in exactly one month, so per scope (and in total) the mentor-days
+      // and the distinct dates are the sums of the months' figures. Two scans, not four, and the
+      // distinct dates counted by a hash aggregate of (…, date) rows rather than count(distinct)'s sort.
+      const days = (table: "bufdir_scope_days" | "bufdir_days", keys: string) =>
+        `select ${keys}, sum(n)::int as days, count(*)::int as dates
+           from (select ${keys}, activity_date, count(*) as n from ${table}
+                  where organization_id = ? and month_key between ? and ? and confirmed_count > 0 group by ${keys}, activity_date) d
+          group by ${keys}`;
+      const [scopeMentors, monthMentors, totalMentors, monthDays, cancelled, scopeMonthMentors, scopeMonthDays] = await Promise.all([
+        db.raw(
+          `select scope_id, count(*)::int as mentors, sum(confirmed)::int as confirmed
              from (select scope_id, peer_mentor_id, sum(confirmed_count) as confirmed ${counts("group by scope_id, peer_mentor_id")}) m
             group by scope_id`,
-            [organizationId, ...range],
-          ),
-          db.raw(
-            `select month_key, count(*)::int as mentors, sum(confirmed)::int as confirmed
+          [organizationId, ...range],
+        ),
+        db.raw(
+          `select month_key, count(*)::int as mentors, sum(confirmed)::int as confirmed
              from (select month_key, peer_mentor_id, sum(confirmed_count) as confirmed ${counts("group by month_key, peer_mentor_id")}) m
             group by month_key`,
-            [organizationId, ...range],
-          ),
-          db.raw(
-            `select count(*)::int as mentors, coalesce(sum(confirmed), 0)::int as confirmed
+          [organizationId, ...range],
+        ),
+        db.raw(
+          `select count(*)::int as mentors, coalesce(sum(confirmed), 0)::int as confirmed
              from (select peer_mentor_id, sum(confirmed_count) as confirmed ${counts("group by peer_mentor_id")}) m`,
-            [organizationId, ...range],
-          ),
-          // Mentor-days (a row per mentor and local date) and distinct dates (days with any activity).
-          db.raw(
-            `select scope_id, count(*)::int as days, count(distinct activity_date)::int as dates from bufdir_scope_days
-            where organization_id = ? and month_key between ? and ? and confirmed_count > 0 group by scope_id`,
-            [organizationId, ...range],
-          ),
-          db.raw(
-            `select month_key, count(*)::int as days, count(distinct activity_date)::int as dates from bufdir_days
-            where organization_id = ? and month_key between ? and ? and confirmed_count > 0 group by month_key`,
-            [organizationId, ...range],
-          ),
-          db("assignment_ledger")
-            .count<{ n: number }[]>({ n: "*" })
-            .where({ organization_id: organizationId, state: "cancelled" })
-            .whereBetween("month_key", range)
-            .first(),
-          db.raw(
-            `select scope_id, month_key, count(*)::int as mentors, sum(confirmed)::int as confirmed
+          [organizationId, ...range],
+        ),
+        // Mentor-days (a row per mentor and local date) and distinct dates (days with any activity), across scopes.
+        db.raw(days("bufdir_days", "month_key"), [organizationId, ...range]),
+        db("assignment_ledger")
+          .count<{ n: number }[]>({ n: "*" })
+          .where({ organization_id: organizationId, state: "cancelled" })
+          .whereBetween("month_key", range)
+          .first(),
+        db.raw(
+          `select scope_id, month_key, count(*)::int as mentors, sum(confirmed)::int as confirmed
              from (select scope_id, month_key, peer_mentor_id, sum(confirmed_count) as confirmed
                      ${counts("group by scope_id, month_key, peer_mentor_id")}) m
             group by scope_id, month_key`,
-            [organizationId, ...range],
-          ),
-          db.raw(
-            `select scope_id, month_key, count(*)::int as days, count(distinct activity_date)::int as dates from bufdir_scope_days
-            where organization_id = ? and month_key between ? and ? and confirmed_count > 0 group by scope_id, month_key`,
-            [organizationId, ...range],
-          ),
-          db.raw(
-            `select count(distinct activity_date)::int as dates from bufdir_days
-            where organization_id = ? and month_key between ? and ? and confirmed_count > 0`,
-            [organizationId, ...range],
-          ),
-        ]);
+          [organizationId, ...range],
+        ),
+        db.raw(days("bufdir_scope_days", "scope_id, month_key"), [organizationId, ...range]),
+      ]);
       type Group = { mentors: number; confirmed: number };
       const scopeRows = (scopeMentors as { rows: (Group & { scope_id: string | null })[] }).rows;
       const monthRows = (monthMentors as { rows: (Group & { month_key: string })[] }).rows;
       const total = (totalMentors as { rows: Group[] }).rows[0] ?? { mentors: 0, confirmed: 0 };
       type Days = { days: number; dates: number };
       const noDays: Days = { days: 0, dates: 0 };
-      const daysByScope = new Map((scopeDays as { rows: (Days & { scope_id: string | null })[] }).rows.map((r) => [r.scope_id, r]));
-      const daysByMonth = new Map((monthDays as { rows: (Days & { month_key: string })[] }).rows.map((r) => [r.month_key, r]));
-      const daysByScopeMonth = new Map(
-        (scopeMonthDays as { rows: (Days & { scope_id: string | null; month_key: string })[] }).rows.map((r) => [
-          `${r.scope_id}|${r.month_key}`,
-          r,
-        ]),
-      );
+      const add = (a: Days, b: Days): Days => ({ days: a.days + b.days, dates: a.dates + b.dates });
+      const scopeMonthDayRows = (scopeMonthDays as { rows: (Days & { scope_id: string | null; month_key: string })[] }).rows;
+      const daysByScope = new Map<string | null, Days>();
+      for (const r of scopeMonthDayRows) daysByScope.set(r.scope_id, add(daysByScope.get(r.scope_id) ?? noDays, r));
+      const monthDayRows = (monthDays as { rows: (Days & { month_key: string })[] }).rows;
+      const daysByMonth = new Map(monthDayRows.map((r) => [r.month_key, r]));
+      const daysByScopeMonth = new Map(scopeMonthDayRows.map((r) => [`${r.scope_id}|${r.month_key}`, r]));
       const scopeMonthRows = (scopeMonthMentors as { rows: (Group & { scope_id: string | null; month_key: string })[] }).rows;
-      const distinctDates = (totalDates as { rows: { dates: number }[] }).rows[0]?.dates ?? 0;
+      const totalDays = monthDayRows.reduce(add, noDays);
       const rows: ActivityRow[] = [
         {
           level: "total",
@@ -91,8 +79,8 @@ export function createPostgresBufdirRepository(db: Knex): IBufdirRepository {
           monthKey: null,
           activePeerMentors: total.mentors,
           confirmedAssignments: total.confirmed,
-          mentorDays: [...daysByMonth.values()].reduce((sum, month) => sum + month.days, 0),
-          distinctDates,
+          mentorDays: totalDays.days,
+          distinctDates: totalDays.dates,
         },
         ...scopeRows.map((r): ActivityRow => ({
           level: "scope",
