@@ -78,7 +78,8 @@ describe("activity.onChange (SSE)", () => {
         .catch(() => undefined);
       await db("honorarium_records").update({ payment_status: "processing" }).where({ id: recordA });
       await db("honorarium_records").update({ payment_status: "processing" }).where({ id: recordB });
-      const [mine] = await db("in_app_notifications").insert(feedRow(coordinatorA.sub)).returning("id");
+      // Two rows in one statement: one hint.
+      await db("in_app_notifications").insert([feedRow(coordinatorA.sub), feedRow(coordinatorA.sub)]);
       await db("in_app_notifications").insert(feedRow(randomUUID()));
       await db("threshold_configs").update({ honorarium_amount: "600.00" }).where({ id: configId });
       await db("scope_names").insert({ organization_id: ORG, scope_id: SCOPE_A, display_name: "Oslo", updated_by: coordinatorA.sub });
@@ -93,7 +94,7 @@ describe("activity.onChange (SSE)", () => {
 
       expect(coordinator.events.slice(1)).toEqual([
         { kind: "payment", organizationId: ORG, scopeId: SCOPE_A, peerMentorId: M1, recordId: recordA, paymentStatus: "processing" },
-        { kind: "feed", organizationId: ORG, recipientId: coordinatorA.sub, notificationId: mine.id },
+        { kind: "feed", organizationId: ORG, recipientId: coordinatorA.sub },
         { kind: "config", organizationId: ORG, configId },
         { kind: "config", organizationId: ORG, configId: null },
       ]);

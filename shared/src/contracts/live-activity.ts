@@ -3,8 +3,8 @@ import { uuidSchema } from "./common.ts";
 
 /**
  * Live activity, database → query API: what changed besides counts (counts have their own feed,
- * live-updates.ts). Triggers (migration 046) send one NOTIFY on PG_CHANNELS.liveActivity per changed
- * row, in the writer's transaction: whoever writes (notifier, query API, counter, an operator's
+ * live-updates.ts). Triggers (migration 046) send NOTIFYs on PG_CHANNELS.liveActivity (per changed
+ * record or configuration; per statement and person for the feed), in the writer's transaction: whoever writes (notifier, query API, counter, an operator's
  * SQL), subscribers hear it once it commits, and never hear a rolled-back change.
  *
  * Best effort and not replayable (NOTIFY keeps nothing): a subscriber that (re)connects refetches
@@ -12,12 +12,11 @@ import { uuidSchema } from "./common.ts";
  * for that reason. The payload is a hint to refetch, never the data itself.
  */
 export const liveActivitySchema = z.discriminatedUnion("kind", [
-  /** An in-app notification for one person was created or marked read. */
+  /** In-app notifications of one person were created or marked read (one hint per statement and person). */
   z.object({
     kind: z.literal("feed"),
     organizationId: uuidSchema,
     recipientId: uuidSchema,
-    notificationId: uuidSchema,
   }),
   /** A crossing record's payment status moved (payments.transition, payout batches). */
   z.object({
