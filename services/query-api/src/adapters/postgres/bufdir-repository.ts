@@ -23,22 +23,16 @@ export function createPostgresBufdirRepository(db: Knex): IBufdirRepository {
            from (select ${keys}, activity_date, count(*) as n from ${table}
                   where organization_id = ? and month_key between ? and ? and confirmed_count > 0 group by ${keys}, activity_date) d
           group by ${keys}`;
-      const [scopeMentors, monthMentors, totalMentors, monthDays, cancelled, scopeMonthMentors, scopeMonthDays] = await Promise.all([
+      const [mentorGroups, monthDays, cancelled, scopeMonthDays] = await Promise.all([
+        // Active mentors and assignments per scope x month, scope, month and in total, in one scan:
+        // each mentor's sum per grouping set, then counted per set (grouping(): 0 scope x month,
+        // 1 scope, 2 month, 3 total). A mentor active in two months counts once in the scope's figure.
         db.raw(
-          `select scope_id, count(*)::int as mentors, sum(confirmed)::int as confirmed
-             from (select scope_id, peer_mentor_id, sum(confirmed_count) as confirmed ${counts("group by scope_id, peer_mentor_id")}) m
-            group by scope_id`,
-          [organizationId, ...range],
-        ),
-        db.raw(
-          `select month_key, count(*)::int as mentors, sum(confirmed)::int as confirmed
-             from (select month_key, peer_mentor_id, sum(confirmed_count) as confirmed ${counts("group by month_key, peer_mentor_id")}) m
-            group by month_key`,
-          [organizationId, ...range],
-        ),
-        db.raw(
-          `select count(*)::int as mentors, coalesce(sum(confirmed), 0)::int as confirmed
-             from (select peer_mentor_id, sum(confirmed_count) as confirmed ${counts("group by peer_mentor_id")}) m`,
+          `select level, scope_id, month_key, count(*)::int as mentors, sum(confirmed)::int as confirmed
+             from (select scope_id, month_key, peer_mentor_id, sum(confirmed_count) as confirmed, grouping(scope_id, month_key) as level
+                     ${counts(`group by grouping sets ((scope_id, month_key, peer_mentor_id), (scope_id, peer_mentor_id),
+                                                       (month_key, peer_mentor_id), (peer_mentor_id))`)}) m
+            group by level, scope_id, month_key`,
           [organizationId, ...range],
         ),
         // Mentor-days (a row per mentor and local date) and distinct dates (days with any activity), across scopes.
@@ -48,19 +42,15 @@ export function createPostgresBufdirRepository(db: Knex): IBufdirRepository {
           .where({ organization_id: organizationId, state: "cancelled" })
           .whereBetween("month_key", range)
           .first(),
-        db.raw(
-          `select scope_id, month_key, count(*)::int as mentors, sum(confirmed)::int as confirmed
-             from (select scope_id, month_key, peer_mentor_id, sum(confirmed_count) as confirmed
-                     ${counts("group by scope_id, month_key, peer_mentor_id")}) m
-            group by scope_id, month_key`,
-          [organizationId, ...range],
-        ),
         db.raw(days("bufdir_scope_days", "scope_id, month_key"), [organizationId, ...range]),
       ]);
       type Group = { mentors: number; confirmed: number };
-      const scopeRows = (scopeMentors as { rows: (Group & { scope_id: string | null })[] }).rows;
-      const monthRows = (monthMentors as { rows: (Group & { month_key: string })[] }).rows;
-      const total = (totalMentors as { rows: Group[] }).rows[0] ?? { mentors: 0, confirmed: 0 };
+      type Grouped = Group & { level: 0 | 1 | 2 | 3; scope_id: string | null; month_key: string | null };
+      const groups = (mentorGroups as { rows: Grouped[] }).rows;
+      const scopeRows = groups.filter((r) => r.level === 1);
+      const monthRows = groups.filter((r): r is Grouped & { month_key: string } => r.level === 2 && r.month_key !== null);
+      const total = groups.find((r) => r.level === 3) ?? { mentors: 0, confirmed: 0 };
+      const scopeMonthRows = groups.filter((r): r is Grouped & { month_key: string } => r.level === 0 && r.month_key !== null);
       type Days = { days: number; dates: number };
       const noDays: Days = { days: 0, dates: 0 };
       const add = (a: Days, b: Days): Days => ({ days: a.days + b.days, dates: a.dates + b.dates });
@@ -70,7 +60,6 @@ export function createPostgresBufdirRepository(db: Knex): IBufdirRepository {
       const monthDayRows = (monthDays as { rows: (Days & { month_key: string })[] }).rows;
       const daysByMonth = new Map(monthDayRows.map((r) => [r.month_key, r]));
       const daysByScopeMonth = new Map(scopeMonthDayRows.map((r) => [`${r.scope_id}|${r.month_key}`, r]));
-      const scopeMonthRows = (scopeMonthMentors as { rows: (Group & { scope_id: string | null; month_key: string })[] }).rows;
       const totalDays = monthDayRows.reduce(add, noDays);
       const rows: ActivityRow[] = [
         {
