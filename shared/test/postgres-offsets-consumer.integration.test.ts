@@ -96,7 +96,7 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
     }
   });
 
-  it("seeks where applyBatch says, hands the sought offset back as acceptGapFrom, and reports lag", async () => {
+  it("seeks where applyBatch says and reports lag; one answer to a seek is never taken as a gap", async () => {
     const topic = await freshTopic();
     await producer.send({ topic, messages: ["a", "b", "c", "d"].map((value) => ({ key: "k", value })) });
     const seen: { first: string; acceptGapFrom: string | undefined }[] = [];
@@ -126,9 +126,56 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
     try {
       await eventually(async () => (seen.length >= 2 ? true : undefined), 30_000, "the batch after the seek");
       expect(seen[0]).toEqual({ first: "0", acceptGapFrom: undefined });
-      expect(seen[1]).toEqual({ first: "2", acceptGapFrom: "2" });
+      // A batch fetched before the seek looks like the seek's answer: it is not a gap yet.
+      expect(seen[1]).toEqual({ first: "2", acceptGapFrom: undefined });
       expect(consumer.isReady()).toBe(true);
       expect(lags.at(-1)).toBe(0);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it("accepts a real gap (transaction markers) only when Kafka answers the same seek twice with the same later offset", async () => {
+    const topic = await freshTopic();
+    // Two committed transactions: records at 0 and 2, commit markers at 1 and 3 (never delivered).
+    const transactional = kafka.producer({ transactionalId: uniqueName("gap-tx"), idempotent: true, maxInFlightRequests: 1 });
+    await transactional.connect();
+    try {
+      for (const value of ["a", "b"]) {
+        const transaction = await transactional.transaction();
+        await transaction.send({ topic, messages: [{ key: "k", value }] });
+        await transaction.commit();
+      }
+    } finally {
+      await transactional.disconnect();
+    }
+    const seen: { first: string; acceptGapFrom: string | undefined }[] = [];
+    const consumer = createPostgresOffsetsConsumer({
+      kafka,
+      group: uniqueName("gap"),
+      topics: [topic],
+      partitionsConsumedConcurrently: 1,
+      sessionTimeoutMs: 6000,
+      logger,
+      // As the stored-offset guard decides: the stored position is 1 (a marker); a batch starting
+      // above it asks for a seek unless the consumer hands the gap over as real.
+      applyBatch: async ({ messages }, _heartbeat, acceptGapFrom): Promise<BatchDecision> => {
+        const first = messages[0]?.offset ?? "?";
+        seen.push({ first, acceptGapFrom });
+        if (first === "0") return { kind: "seek", offset: "1" };
+        if (BigInt(first) > 1n && acceptGapFrom !== "1") return { kind: "seek", offset: "1" };
+        return { kind: "committed", nextOffset: String(Number(messages.at(-1)?.offset ?? 0) + 1) };
+      },
+      onFatal: () => undefined,
+    });
+    await consumer.start();
+    try {
+      await eventually(async () => (seen.some((entry) => entry.acceptGapFrom === "1") ? true : undefined), 30_000, "the gap accepted");
+      expect(seen.slice(0, 3)).toEqual([
+        { first: "0", acceptGapFrom: undefined },
+        { first: "2", acceptGapFrom: undefined },
+        { first: "2", acceptGapFrom: "1" },
+      ]);
     } finally {
       await consumer.stop();
     }

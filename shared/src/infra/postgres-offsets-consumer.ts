@@ -29,9 +29,11 @@ export interface PostgresOffsetsConsumerOptions {
   logger: Logger;
   /**
    * Applies one partition's batch in one Postgres transaction under its stored offset
-   * (shared/db consumer-offsets). `acceptGapFrom` is the offset last sought to on this partition:
-   * when Kafka answers that seek with a later first offset, the offsets between do not exist
-   * (transaction markers, retention) and the gap is accepted instead of seeking forever.
+   * (shared/db consumer-offsets). `acceptGapFrom` is the offset last sought to on this partition,
+   * given only once Kafka has answered that seek twice with the same later first offset: then the
+   * offsets between do not exist (transaction markers, retention) and the gap is accepted instead of
+   * seeking forever. One such answer is not enough: a batch fetched before the seek took effect
+   * looks exactly like it, and accepting it skipped the offsets between (an undercount).
    */
   applyBatch: (batch: PartitionBatch, heartbeat: () => Promise<void>, acceptGapFrom: string | undefined) => Promise<BatchDecision>;
   onLag?: (topic: string, partition: number, lag: number) => void;
@@ -83,8 +85,9 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
   let lastAliveAt = 0;
   let recreateTimer: NodeJS.Timeout | undefined;
   let recreateAttempt = 0;
-  // The offset last sought to per partition: a batch answering that seek at a later offset is a real gap.
-  const soughtTo = new Map<string, string>();
+  // The offset last sought to per partition, and the first offset of a batch that answered it later
+  // (once). The same later answer twice is a real gap; once may be a batch fetched before the seek.
+  const soughtTo = new Map<string, { offset: string; answeredAt: string | undefined }>();
   const lastHintAt = new Map<string, number>();
   const crashes = createTransientFaultGate({ graceMs: TRANSIENT_BROKER_GRACE_MS });
   const alive = () => {
@@ -185,10 +188,14 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
         if (!isRunning() || isStale() || batch.isEmpty()) return;
         const { topic, partition } = batch;
         const partitionKey = `${topic}/${partition}`;
-        const decision = await options.applyBatch({ topic, partition, messages: batch.messages }, heartbeat, soughtTo.get(partitionKey));
+        const first = batch.firstOffset() ?? "";
+        const sought = soughtTo.get(partitionKey);
+        const acceptGapFrom = sought !== undefined && sought.answeredAt === first ? sought.offset : undefined;
+        const decision = await options.applyBatch({ topic, partition, messages: batch.messages }, heartbeat, acceptGapFrom);
         alive();
         if (decision.kind === "seek") {
-          soughtTo.set(partitionKey, decision.offset);
+          // Sought to the same offset again: remember where this answer began; the next like it is a real gap.
+          soughtTo.set(partitionKey, { offset: decision.offset, answeredAt: sought?.offset === decision.offset ? first : undefined });
           logger.info({ topic, partition, offset: decision.offset }, "fetch position ran ahead of the stored offset; seeking back");
           running.seek({ topic, partition, offset: decision.offset });
           return;
