@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type ThresholdTier, monthKeysOfPeriod } from "@honorarium/shared/domain";
-import type { TestDatabase } from "@honorarium/shared/testing";
+import { type TestDatabase, thresholdTier } from "@honorarium/shared/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createPostgresCountsRepository } from "../src/adapters/postgres/counts-repository.ts";
@@ -19,21 +19,16 @@ const SCOPES = [randomUUID(), randomUUID(), null];
 const MENTORS = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
 const PERIOD_TYPES = ["calendar_year", "half_year", "quarter", "month"] as const;
 
-const tier = (periodType: (typeof PERIOD_TYPES)[number], thresholdCount: number, tierOrder: number): ThresholdTier => ({
-  configId: randomUUID(),
-  name: `${periodType} ${thresholdCount}`,
-  thresholdCount,
-  honorariumAmount: "100.00",
-  currency: "NOK",
-  periodType,
-  tierOrder,
-  thresholdLevel: "custom",
-  isCumulative: false,
-  isActive: true,
-  effectiveFrom: new Date("2020-01-01T00:00:00Z"),
-  effectiveUntil: null,
-  notificationEnabled: true,
-});
+const tier = (periodType: (typeof PERIOD_TYPES)[number], thresholdCount: number, tierOrder: number): ThresholdTier =>
+  thresholdTier({
+    configId: randomUUID(),
+    name: `${periodType} ${thresholdCount}`,
+    thresholdCount,
+    honorariumAmount: "100.00",
+    periodType,
+    tierOrder,
+    thresholdLevel: "custom",
+  });
 
 let database: TestDatabase;
 

@@ -7,6 +7,7 @@ import {
   parseOpeningBalancesCsv,
   tiersReachedByBalance,
 } from "./opening-balances.ts";
+import { thresholdTier } from "../testing/fixtures.ts";
 import { type ThresholdTier, tiersCrossed } from "./thresholds.ts";
 
 const HEADER = OPENING_BALANCE_CSV_HEADER.join(",");
@@ -14,21 +15,13 @@ const MENTOR = "33333333-3333-4333-8333-333333333333";
 const SCOPE = "22222222-2222-4222-8222-222222222222";
 
 function tier(count: number, order: number): ThresholdTier {
-  return {
+  return thresholdTier({
     configId: `00000000-0000-4000-8000-${String(order).padStart(12, "0")}`,
     name: `tier ${order}`,
     thresholdCount: count,
-    honorariumAmount: "500.00",
-    currency: "NOK",
-    periodType: "calendar_year",
     tierOrder: order,
     thresholdLevel: "custom",
-    isCumulative: false,
-    isActive: true,
-    effectiveFrom: new Date("2020-01-01T00:00:00Z"),
-    effectiveUntil: null,
-    notificationEnabled: true,
-  };
+  });
 }
 
 describe("parseOpeningBalancesCsv", () => {

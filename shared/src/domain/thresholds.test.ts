@@ -1,23 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { fromMinorUnits, sumAmounts, toMinorUnits } from "./money.ts";
+import { thresholdTier } from "../testing/fixtures.ts";
 import { periodTypesInUse, progressToward, tiersCrossed, tiersEffectiveAt, type ThresholdTier } from "./thresholds.ts";
 
-const tier = (overrides: Partial<ThresholdTier>): ThresholdTier => ({
-  configId: "c",
-  name: "tier",
-  thresholdCount: 3,
-  honorariumAmount: "500.00",
-  currency: "NOK",
-  periodType: "calendar_year",
-  tierOrder: 1,
-  thresholdLevel: "office_honorarium",
-  isCumulative: false,
-  isActive: true,
-  effectiveFrom: new Date("2026-01-01T00:00:00+01:00"),
-  effectiveUntil: null,
-  notificationEnabled: true,
-  ...overrides,
-});
+const tier = (overrides: Partial<ThresholdTier>): ThresholdTier =>
+  thresholdTier({ configId: "c", effectiveFrom: new Date("2026-01-01T00:00:00+01:00"), ...overrides });
 
 const office = tier({ configId: "office" });
 const higher = tier({ configId: "higher", thresholdCount: 15, tierOrder: 2, honorariumAmount: "1500.00", thresholdLevel: "higher_rate" });

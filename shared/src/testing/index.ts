@@ -4,3 +4,4 @@ export * from "./kafka.ts";
 export * from "./eventually.ts";
 export * from "./ports.ts";
 export * from "./processes.ts";
+export * from "./fixtures.ts";

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ThresholdTier } from "@honorarium/shared/domain";
+import { thresholdTier } from "@honorarium/shared/testing/fixtures";
 import {
   type CountingEvent,
   type CountingState,
@@ -19,22 +20,14 @@ const COORD = "44444444-4444-4444-8444-444444444444";
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 
 function tier(count: number, order: number, extra: Partial<ThresholdTier> = {}): ThresholdTier {
-  return {
+  return thresholdTier({
     configId: uuid(900 + order),
     name: `tier ${order}`,
     thresholdCount: count,
-    honorariumAmount: "500.00",
-    currency: "NOK",
-    periodType: "calendar_year",
     tierOrder: order,
     thresholdLevel: "custom",
-    isCumulative: false,
-    isActive: true,
-    effectiveFrom: new Date("2020-01-01T00:00:00Z"),
-    effectiveUntil: null,
-    notificationEnabled: true,
     ...extra,
-  };
+  });
 }
 
 let offset = 0;

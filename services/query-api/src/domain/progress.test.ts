@@ -1,4 +1,5 @@
 import { type ThresholdTier, localDateOf } from "@honorarium/shared/domain";
+import { thresholdTier } from "@honorarium/shared/testing/fixtures";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { APPROACHING_WITHIN, approachingEntries, shapeDashboard } from "./dashboard.ts";
@@ -14,22 +15,7 @@ import {
   taxFreeStanding,
 } from "./progress.ts";
 
-const tier = (fields: Partial<ThresholdTier>): ThresholdTier => ({
-  configId: "c",
-  name: "Office",
-  thresholdCount: 3,
-  honorariumAmount: "500.00",
-  currency: "NOK",
-  periodType: "calendar_year",
-  tierOrder: 1,
-  thresholdLevel: "office_honorarium",
-  isCumulative: false,
-  isActive: true,
-  effectiveFrom: new Date("2020-01-01T00:00:00Z"),
-  effectiveUntil: null,
-  notificationEnabled: true,
-  ...fields,
-});
+const tier = (fields: Partial<ThresholdTier>): ThresholdTier => thresholdTier({ configId: "c", name: "Office", ...fields });
 const office = tier({ configId: "office" });
 const higher = tier({
   configId: "higher",
