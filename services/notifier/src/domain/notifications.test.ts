@@ -16,15 +16,22 @@ const NORTH = {
   timeZone: "Europe/Oslo",
   scopeName: (id) => (id === null ? null : "Region Nord"),
 } satisfies OrganizationPresentation;
-const channels = (webhookOrgs: string[], pushUsers: string[], presentation: OrganizationPresentation = NORTH): RecipientChannels => ({
+/** `optOuts`: "user/channel" turned off; `digests`: "user/scope" taking the daily digest. */
+const channels = (
+  webhookOrgs: string[],
+  pushUsers: string[],
+  {
+    presentation = NORTH,
+    optOuts = [],
+    digests = [],
+  }: { presentation?: OrganizationPresentation; optOuts?: string[]; digests?: string[] } = {},
+): RecipientChannels => ({
   organizationHasWebhook: (id) => webhookOrgs.includes(id),
   hasPushSubscription: (id) => pushUsers.includes(id),
   presentation: () => presentation,
   wants: (userId, channel) => !optOuts.includes(`${userId}/${channel}`),
   takesDigest: (userId, scopeId) => digests.includes(`${userId}/${scopeId}`),
 });
-let optOuts: string[] = [];
-let digests: string[] = [];
 const event = EXAMPLE_THRESHOLD_CROSSED;
 
 describe("decoding threshold-crossed messages", () => {
@@ -51,48 +58,44 @@ describe("decoding threshold-crossed messages", () => {
 
 describe("planning a crossing's notifications", () => {
   it("follows each person's channel preferences; the organization's webhook has none", () => {
-    optOuts = [`${event.coordinatorId}/web_push`, `${event.peerMentorId}/in_app`];
-    try {
-      const plan = planThresholdNotifications(
-        event,
-        channels([event.organizationId], [event.coordinatorId, event.peerMentorId]),
-        BASE,
-        null,
-      );
-      expect(plan.jobs.map((job) => `${job.recipientRole}:${job.channel}`)).toEqual([
-        "coordinator:webhook",
-        "coordinator:in_app",
-        "peer_mentor:web_push",
-      ]);
-      optOuts = [`${event.coordinatorId}/in_app`];
-      // In-app off and no other channel: nothing reaches the coordinator, so nothing is written back.
-      const silent = planThresholdNotifications({ ...event, notifyMentor: false }, channels([], []), BASE, null);
-      expect(silent).toEqual({ jobs: [], coordinatorNotifiedOnIngest: false });
-    } finally {
-      optOuts = [];
-    }
+    const optOuts = [`${event.coordinatorId}/web_push`, `${event.peerMentorId}/in_app`];
+    const plan = planThresholdNotifications(
+      event,
+      channels([event.organizationId], [event.coordinatorId, event.peerMentorId], { optOuts }),
+      BASE,
+      null,
+    );
+    expect(plan.jobs.map((job) => `${job.recipientRole}:${job.channel}`)).toEqual([
+      "coordinator:webhook",
+      "coordinator:in_app",
+      "peer_mentor:web_push",
+    ]);
+    // In-app off and no other channel: nothing reaches the coordinator, so nothing is written back.
+    const silent = planThresholdNotifications(
+      { ...event, notifyMentor: false },
+      channels([], [], { optOuts: [`${event.coordinatorId}/in_app`] }),
+      BASE,
+      null,
+    );
+    expect(silent).toEqual({ jobs: [], coordinatorNotifiedOnIngest: false });
   });
 
   it("leaves a coordinator who takes the scope's daily digest to the digest; the webhook and the mentor still get the crossing", () => {
-    digests = [`${event.coordinatorId}/${event.scopeId}`];
-    try {
-      const plan = planThresholdNotifications(
-        event,
-        channels([event.organizationId], [event.coordinatorId, event.peerMentorId]),
-        BASE,
-        null,
-      );
-      expect(plan.jobs.map((job) => `${job.recipientRole}:${job.channel}`)).toEqual([
-        "coordinator:webhook",
-        "peer_mentor:web_push",
-        "peer_mentor:in_app",
-      ]);
-      // Not notified on ingest: the digest pass writes that back.
-      const quiet = planThresholdNotifications({ ...event, notifyMentor: false }, channels([], []), BASE, null);
-      expect(quiet).toEqual({ jobs: [], coordinatorNotifiedOnIngest: false });
-    } finally {
-      digests = [];
-    }
+    const digests = [`${event.coordinatorId}/${event.scopeId}`];
+    const plan = planThresholdNotifications(
+      event,
+      channels([event.organizationId], [event.coordinatorId, event.peerMentorId], { digests }),
+      BASE,
+      null,
+    );
+    expect(plan.jobs.map((job) => `${job.recipientRole}:${job.channel}`)).toEqual([
+      "coordinator:webhook",
+      "peer_mentor:web_push",
+      "peer_mentor:in_app",
+    ]);
+    // Not notified on ingest: the digest pass writes that back.
+    const quiet = planThresholdNotifications({ ...event, notifyMentor: false }, channels([], [], { digests }), BASE, null);
+    expect(quiet).toEqual({ jobs: [], coordinatorNotifiedOnIngest: false });
   });
 
   it("reaches the coordinator on webhook, web push and in-app, and the mentor on web push and in-app", () => {
@@ -121,7 +124,7 @@ describe("planning a crossing's notifications", () => {
       "En likeperson i Region Nord har nådd Kontorhonorar etter 3 oppdrag (500,00\u00a0kr). Åpne for å se hvem og behandle utbetalingen.",
     );
     expect(`${job?.content.title} ${job?.content.body}`).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
-    const english = planThresholdNotifications(event, channels([], [], { ...NORTH, locale: "en" }), BASE, null).jobs[0];
+    const english = planThresholdNotifications(event, channels([], [], { presentation: { ...NORTH, locale: "en" } }), BASE, null).jobs[0];
     expect(english?.content.body).toBe(
       "A peer mentor in Region Nord reached Kontorhonorar at 3 assignments (NOK\u00a0500.00). Open to see who and process the payment.",
     );
