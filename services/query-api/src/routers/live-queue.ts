@@ -3,17 +3,24 @@ export interface LiveQueue<T> extends AsyncIterable<T> {
   close(): void;
 }
 
+/** A process-wide feed of live messages (the counts feed, the activity feed). */
+export interface LiveSource<T> {
+  listen(listener: (item: T) => void): () => void;
+}
+
 /**
- * The waiting loop of every subscription (counts.onChange, activity.onChange): listens at once, so
- * nothing that happens while the stream replays or sends its first event is lost, and iterates what
- * arrived until `signal` aborts or close() is called. Create it inside the subscription's generator
- * body (which runs only when a stream really opens) and close it in that body's finally.
+ * The waiting loop of every subscription (counts.onChange, activity.onChange): listens to `source`
+ * at once, so nothing that happens while the stream replays or sends its first event is lost, keeps
+ * what the caller may see (`visible`), and iterates it until `signal` aborts or close() is called.
+ * Create it inside the subscription's generator body (which runs only when a stream really opens)
+ * and close it in that body's finally.
  */
-export function liveQueue<T>(listen: (push: (item: T) => void) => () => void, signal: AbortSignal | undefined): LiveQueue<T> {
+export function liveQueue<T>(source: LiveSource<T>, visible: (item: T) => boolean, signal: AbortSignal | undefined): LiveQueue<T> {
   const queue: T[] = [];
   let wake: (() => void) | undefined;
   let closed = false;
-  const unlisten = listen((item) => {
+  const unlisten = source.listen((item) => {
+    if (!visible(item)) return;
     queue.push(item);
     wake?.();
   });

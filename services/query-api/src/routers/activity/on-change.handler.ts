@@ -27,13 +27,7 @@ export async function onActivityHandler({ ctx, input, signal }: HandlerOptions<O
     return true;
   };
   return (async function* (): AsyncGenerator<Subscribed | LiveActivity> {
-    const live = liveQueue<LiveActivity>(
-      (push) =>
-        ctx.deps.activity.listen((activity) => {
-          if (visible(activity)) push(activity);
-        }),
-      signal,
-    );
+    const live = liveQueue(ctx.deps.activity, visible, signal);
     ctx.deps.metrics.liveSubscriptions.inc({ event: "opened" });
     try {
       yield { kind: "subscribed", at: ctx.deps.now().toISOString() };

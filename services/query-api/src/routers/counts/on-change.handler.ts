@@ -31,13 +31,7 @@ async function* streamChanges(
   signal: AbortSignal | undefined,
   visible: (change: CountsChanged) => boolean,
 ) {
-  const live = liveQueue<CountsChanged>(
-    (push) =>
-      ctx.deps.feed.listen((change) => {
-        if (visible(change)) push(change);
-      }),
-    signal,
-  );
+  const live = liveQueue(ctx.deps.feed, visible, signal);
   ctx.deps.metrics.liveSubscriptions.inc({ event: "opened" });
   try {
     let lastId = input.lastEventId ?? undefined;
