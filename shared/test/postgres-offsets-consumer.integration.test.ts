@@ -5,6 +5,7 @@ import { type BatchDecision, createPostgresOffsetsConsumer } from "../src/infra/
 import { createTestKafka, createTopics, eventually, uniqueName } from "../src/testing/index.ts";
 
 const logger = createLogger("offsets-consumer-test", "silent");
+type ConsumerOptions = Parameters<typeof createPostgresOffsetsConsumer>[0];
 
 describe("createPostgresOffsetsConsumer (the counter's and the notifier's consumer loop)", () => {
   const services = inject("testServices");
@@ -21,6 +22,22 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
     await producer?.disconnect();
   });
 
+  /** A consumer of `topic` in a fresh group: one partition at a time, the tests' short session. */
+  const consumerOf = (
+    topic: string,
+    groupPrefix: string,
+    options: Omit<ConsumerOptions, "kafka" | "group" | "topics" | "partitionsConsumedConcurrently" | "sessionTimeoutMs" | "logger">,
+  ) =>
+    createPostgresOffsetsConsumer({
+      kafka,
+      group: uniqueName(groupPrefix),
+      topics: [topic],
+      partitionsConsumedConcurrently: 1,
+      sessionTimeoutMs: 6000,
+      logger,
+      ...options,
+    });
+
   async function freshTopic(): Promise<string> {
     const topic = uniqueName("offsets-consumer");
     await createTopics(kafka, [topic], 1);
@@ -33,13 +50,7 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
     let calls = 0;
     const applied: string[] = [];
     const readiness: boolean[] = [];
-    const consumer = createPostgresOffsetsConsumer({
-      kafka,
-      group: uniqueName("crash"),
-      topics: [topic],
-      partitionsConsumedConcurrently: 1,
-      sessionTimeoutMs: 6000,
-      logger,
+    const consumer = consumerOf(topic, "crash", {
       recreateDelaysMs: [100],
       applyBatch: async ({ messages }): Promise<BatchDecision> => {
         calls += 1;
@@ -70,13 +81,7 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
   it("a configuration error (authorisation) is fatal: no retry can fix it", async () => {
     const topic = await freshTopic();
     const fatal: Error[] = [];
-    const consumer = createPostgresOffsetsConsumer({
-      kafka,
-      group: uniqueName("config"),
-      topics: [topic],
-      partitionsConsumedConcurrently: 1,
-      sessionTimeoutMs: 6000,
-      logger,
+    const consumer = consumerOf(topic, "config", {
       recreateDelaysMs: [100],
       applyBatch: async () => {
         const error = new KafkaJSNonRetriableError("not allowed");
@@ -102,13 +107,7 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
     const seen: { first: string; acceptGapFrom: string | undefined }[] = [];
     const lags: number[] = [];
     let sought = false;
-    const consumer = createPostgresOffsetsConsumer({
-      kafka,
-      group: uniqueName("seek"),
-      topics: [topic],
-      partitionsConsumedConcurrently: 1,
-      sessionTimeoutMs: 6000,
-      logger,
+    const consumer = consumerOf(topic, "seek", {
       applyBatch: async ({ messages }, _heartbeat, acceptGapFrom): Promise<BatchDecision> => {
         const first = messages[0]?.offset ?? "?";
         seen.push({ first, acceptGapFrom });
@@ -150,13 +149,7 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
       await transactional.disconnect();
     }
     const seen: { first: string; acceptGapFrom: string | undefined }[] = [];
-    const consumer = createPostgresOffsetsConsumer({
-      kafka,
-      group: uniqueName("gap"),
-      topics: [topic],
-      partitionsConsumedConcurrently: 1,
-      sessionTimeoutMs: 6000,
-      logger,
+    const consumer = consumerOf(topic, "gap", {
       // As the stored-offset guard decides: the stored position is 1 (a marker); a batch starting
       // above it asks for a seek unless the consumer hands the gap over as real.
       applyBatch: async ({ messages }, _heartbeat, acceptGapFrom): Promise<BatchDecision> => {
