@@ -35,4 +35,3 @@ export const liveActivitySchema = z.discriminatedUnion("kind", [
   }),
 ]);
 export type LiveActivity = z.infer<typeof liveActivitySchema>;
-export type LiveActivityKind = LiveActivity["kind"];
