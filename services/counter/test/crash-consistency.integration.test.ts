@@ -63,6 +63,15 @@ describe("counter: exactly once under kill -9, rebalances and replays", () => {
     running.push(counter);
     return counter;
   };
+  /** A wait that, when it times out, says whether the counter died or stalled and what it last logged. */
+  const watching = <T>(counter: CounterProcess, where: string, wait: Promise<T>): Promise<T> =>
+    wait.catch((error: unknown) => {
+      const state =
+        counter.child.exitCode !== null || counter.child.signalCode !== null
+          ? `exited (${counter.child.exitCode ?? counter.child.signalCode})`
+          : "running";
+      throw new Error(`${String(error)}; ${where}, seed ${SEED}, counter ${state}; its stderr ends: ${counter.stderr().slice(-3000)}`);
+    });
   const kill = async (counter: CounterProcess) => {
     counter.child.kill("SIGKILL");
     await counter.exited;
@@ -107,7 +116,7 @@ describe("counter: exactly once under kill -9, rebalances and replays", () => {
       const random = seededRandom(SEED);
       let counter = start(env);
       await produceInOrder(producer, topics.cancelled, workload.earlyCancels);
-      await waitCaughtUp(kafka, database.db, topics.group, [topics.cancelled], 90_000);
+      await watching(counter, "early cancels", waitCaughtUp(kafka, database.db, topics.group, [topics.cancelled], 90_000));
 
       const slices = 6;
       const per = Math.ceil(workload.confirms.length / slices);
@@ -116,21 +125,11 @@ describe("counter: exactly once under kill -9, rebalances and replays", () => {
         await produceInOrder(producer, topics.confirmed, workload.confirms.slice(slice * per, (slice + 1) * per));
         // Kill once the counter is applying batches, at a random moment.
         const before = await storedProgress(database.db, topics.group);
-        const live = counter;
-        await eventually(
-          async () => ((await storedProgress(database.db, topics.group)) > before ? true : undefined),
-          60_000,
-          "progress",
-        ).catch((error: unknown) => {
-          // Say whether the counter died or stalled, and what it last logged (seed to reproduce).
-          const state =
-            live.child.exitCode !== null || live.child.signalCode !== null
-              ? `exited (${live.child.exitCode ?? live.child.signalCode})`
-              : "running";
-          throw new Error(
-            `${String(error)}; slice ${slice}, seed ${SEED}, counter ${state}; its stderr ends: ${live.stderr().slice(-3000)}`,
-          );
-        });
+        await watching(
+          counter,
+          `slice ${slice}`,
+          eventually(async () => ((await storedProgress(database.db, topics.group)) > before ? true : undefined), 60_000, "progress"),
+        );
         await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 400)));
         await kill(counter);
         kills++;
