@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { createLogger, deadLetterTopicOf, type Logger, runMain } from "@honorarium/shared";
-import { createDatabase, databaseIsReachable } from "@honorarium/shared/db";
+import { createDatabase, databaseIsReachable, PG_CHANNELS } from "@honorarium/shared/db";
 import {
   connectRedisBestEffort,
   createKafka,
   createKafkaProbe,
   createMetricsRegistry,
   createOpsServer,
+  createPgListener,
   createPostgresOffsetsConsumer,
   createRedis,
   createShutdown,
@@ -15,7 +16,6 @@ import {
 import { loadNotifierConfig, type NotifierConfig } from "./config.ts";
 import { createGuardedHttp } from "./adapters/http/guarded-http.ts";
 import { createDeadLetterProducer } from "./adapters/kafka/dead-letter-producer.ts";
-import { createDueJobListener } from "./adapters/postgres/due-job-listener.ts";
 import { createOffsetGuardedApply } from "./adapters/postgres/offset-guarded-apply.ts";
 import { queueDepth } from "./adapters/postgres/notification-store.ts";
 import { createLeaderLock } from "./adapters/redis/leader-lock.ts";
@@ -73,7 +73,13 @@ export function createNotifier(
     metrics,
     logger,
   });
-  const listener = createDueJobListener(config.databaseUrl, logger, () => dispatcher.wake());
+  const listener = createPgListener({
+    databaseUrl: config.databaseUrl,
+    channel: PG_CHANNELS.notificationJobsDue,
+    applicationName: "notifier-listen",
+    logger,
+    onNotify: () => dispatcher.wake(),
+  });
   const consumer = createPostgresOffsetsConsumer({
     kafka,
     group: config.consumerGroup,

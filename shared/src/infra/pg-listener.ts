@@ -23,7 +23,7 @@ export interface PgListener {
  * LISTEN on a dedicated connection (pooled connections cannot keep a LISTEN). A lost or refused
  * connection is re-opened after `reconnectDelayMs` for as long as it takes, for example through a
  * PostgreSQL restart; meanwhile the worker's polling keeps work moving. The counter's outbox relay
- * uses it; the notifier's due-job listener does the same for its dispatcher.
+ * and the notifier's dispatcher listen through it.
  */
 export function createPgListener(options: PgListenerOptions): PgListener {
   const reconnectDelayMs = options.reconnectDelayMs ?? 1000;

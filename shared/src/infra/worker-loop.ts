@@ -25,8 +25,8 @@ export interface WorkerLoop {
 const DEFAULT_BACKOFF = { initialMs: 400, maxMs: 5000 };
 
 /**
- * The wake/sleep/back-off loop background workers share (the counter's outbox relay; meant for
- * the notifier's dispatcher and reminders too): passes run one at a time; a wake() during a pass
+ * The wake/sleep/back-off loop every background worker runs on (the counter's outbox relay, the
+ * notifier's claim loops and its reminders): passes run one at a time; a wake() during a pass
  * is remembered, so a NOTIFY that lands mid-pass is never lost; idle sleeps end on wake() or after
  * `idleMs`; failures back off exponentially, and stop() cuts any sleep short.
  */

@@ -1,5 +1,6 @@
 import type { Knex } from "@honorarium/shared/db";
 import type { Logger } from "@honorarium/shared";
+import { createWorkerLoop, type WorkerLoop } from "@honorarium/shared/infra";
 import type { VapidKeys } from "../config.ts";
 import type { GuardedHttp } from "../adapters/http/guarded-http.ts";
 import { sendWebPush } from "../adapters/http/web-push-sender.ts";
@@ -76,36 +77,23 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { db, http, vapid, metrics, logger } = options;
   const now = options.now ?? Date.now;
   const gate = createEndpointGate({ concurrency: options.endpointConcurrency, ratePerSecond: options.endpointRatePerSecond });
-  let running = false;
-  let loops: Promise<void>[] = [];
-  let waiters: (() => void)[] = [];
   const inFlight = new Map<symbol, Promise<void>>();
-
-  // A wake while the loop is busy claiming is kept, not lost: the next sleep returns at once.
-  // Without it a NOTIFY that lands mid-claim would wait out the whole polling interval.
-  let wokenWhileBusy = false;
+  // Several claim loops, so one claim's round trip does not pace the whole instance; they share
+  // the endpoint gate (its limits are soft by at most what a concurrent claim took). A wake is
+  // kept by a busy loop (shared createWorkerLoop), so a NOTIFY that lands mid-claim is not lost.
+  const loops: WorkerLoop[] = Array.from({ length: options.claimLoops }, () =>
+    createWorkerLoop({
+      // Nothing claimable (idle, full or every due endpoint blocked): wait for a NOTIFY, a
+      // finished send or the poll interval; the throttle's tokens come back meanwhile.
+      pass: claimRound,
+      idleMs: options.pollIntervalMs,
+      backoff: { initialMs: ERROR_BACKOFF_MS, maxMs: ERROR_BACKOFF_MS },
+      onError: (error) => logger.error({ err: error }, "dispatch round failed; retrying"),
+    }),
+  );
 
   function wake(): void {
-    if (waiters.length === 0) wokenWhileBusy = true;
-    const woken = waiters;
-    waiters = [];
-    for (const resolve of woken) resolve();
-  }
-
-  function sleep(ms: number): Promise<void> {
-    if (wokenWhileBusy) {
-      wokenWhileBusy = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        waiters = waiters.filter((waiter) => waiter !== done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      waiters.push(done);
-    });
+    for (const loop of loops) loop.wake();
   }
 
   // Group commit: results queue up while writes run and go together into the next one; a few
@@ -304,33 +292,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return true;
   }
 
-  async function claimLoop(): Promise<void> {
-    while (running) {
-      try {
-        const claimed = await claimRound();
-        // Nothing claimable (idle, full or every due endpoint blocked): wait for a NOTIFY, a
-        // finished send or the poll interval, the throttle's tokens come back meanwhile.
-        if (!claimed) await sleep(options.pollIntervalMs);
-      } catch (error) {
-        logger.error({ err: error }, "dispatch round failed; retrying");
-        await sleep(ERROR_BACKOFF_MS);
-      }
-    }
-  }
-
   return {
     start() {
-      if (running) return;
-      running = true;
-      // Several claim loops, so one claim's round trip does not pace the whole instance; they
-      // share the endpoint gate (its limits are soft by at most what a concurrent claim took).
-      loops = Array.from({ length: options.claimLoops }, () => claimLoop());
+      for (const loop of loops) loop.start();
     },
     async stop() {
-      running = false;
-      wake();
-      await Promise.all(loops);
-      loops = [];
+      await Promise.all(loops.map((loop) => loop.stop()));
       while (inFlight.size > 0) await Promise.all([...inFlight.values()]);
     },
     wake,

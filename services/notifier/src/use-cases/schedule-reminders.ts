@@ -1,5 +1,6 @@
 import type { Knex } from "@honorarium/shared/db";
 import type { Logger } from "@honorarium/shared";
+import { createWorkerLoop } from "@honorarium/shared/infra";
 import type { LeaderLock } from "../adapters/redis/leader-lock.ts";
 import { countReminder, expireDeliveries, lockDueDeliveries } from "../adapters/postgres/reminder-store.ts";
 import { crossingsRecordedIn, loadDigestChoices } from "../adapters/postgres/digest-store.ts";
@@ -149,10 +150,6 @@ export interface ReminderScheduler {
  * still lets each reminder through once.
  */
 export function createReminderScheduler(options: ReminderOptions & { lock: LeaderLock; intervalMs: number }): ReminderScheduler {
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<unknown> = Promise.resolve();
-  let running = false;
-
   async function tick(): Promise<"leader" | "follower" | "no_lock"> {
     let role: "leader" | "follower" | "no_lock";
     try {
@@ -169,27 +166,22 @@ export function createReminderScheduler(options: ReminderOptions & { lock: Leade
     return role;
   }
 
-  function schedule(): void {
-    if (!running) return;
-    timer = setTimeout(() => {
-      current = tick()
-        .catch((error: unknown) => options.logger.error({ err: error }, "reminder pass failed"))
-        .finally(schedule);
-    }, options.intervalMs);
-  }
+  // A pass every interval, and a failed one tried again after the same interval (not sooner:
+  // the passes are not urgent, and a database that refuses them is already being retried elsewhere).
+  const loop = createWorkerLoop({
+    pass: async () => {
+      await tick();
+      return false;
+    },
+    idleMs: options.intervalMs,
+    backoff: { initialMs: options.intervalMs, maxMs: options.intervalMs },
+    onError: (error) => options.logger.error({ err: error }, "reminder pass failed"),
+  });
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      current = tick()
-        .catch((error: unknown) => options.logger.error({ err: error }, "reminder pass failed"))
-        .finally(schedule);
-    },
+    start: () => loop.start(),
     async stop() {
-      running = false;
-      clearTimeout(timer);
-      await current;
+      await loop.stop();
       await options.lock.release().catch(() => undefined);
     },
     tick,
