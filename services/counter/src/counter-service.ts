@@ -12,13 +12,14 @@ import {
   ensureTopics,
 } from "@honorarium/shared/infra";
 import { toInboundMessage } from "./adapters/kafka/inbound-message.ts";
-import { createOutboxRelay } from "./adapters/outbox-relay.ts";
+import { createOutboxPublisher } from "./adapters/kafka/outbox-publisher.ts";
 import { createLiveUpdatesPublisher } from "./adapters/redis/live-updates.ts";
 import type { CounterConfig } from "./config.ts";
 import { createCounterMetrics } from "./metrics.ts";
 import { applyPartitionBatch } from "./use-cases/apply-partition-batch.ts";
 import { createCountingHandler } from "./use-cases/counting-handler.ts";
 import { createDeliveryHandler } from "./use-cases/delivery-handler.ts";
+import { createOutboxRelay } from "./use-cases/relay-outbox.ts";
 import type { TopicHandler } from "./use-cases/topic-handler.ts";
 
 /** Which handler applies which topic. A configured topic must end in one of these names. */
@@ -93,7 +94,7 @@ export function createCounterService(config: CounterConfig, logger: Logger, hook
   const relay = createOutboxRelay({
     db,
     databaseUrl: config.DATABASE_URL,
-    kafka,
+    publisher: createOutboxPublisher(kafka),
     batchSize: config.COUNTER_RELAY_BATCH_SIZE,
     pollMs: config.COUNTER_RELAY_POLL_MS,
     maxAttempts: config.COUNTER_RELAY_MAX_ATTEMPTS,

@@ -4,7 +4,8 @@ import { Counter, Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createLogger } from "@honorarium/shared";
 import { createTestDatabase, createTopics, eventually, uniqueName, type TestDatabase } from "@honorarium/shared/testing";
-import { type OutboxRelay, RELAY_MAX_REQUEST_BYTES, createOutboxRelay } from "../src/adapters/outbox-relay.ts";
+import { RELAY_MAX_REQUEST_BYTES, createOutboxPublisher } from "../src/adapters/kafka/outbox-publisher.ts";
+import { type OutboxRelay, createOutboxRelay } from "../src/use-cases/relay-outbox.ts";
 import { createCounterMetrics } from "../src/metrics.ts";
 import { createKafkaFor } from "./support.ts";
 
@@ -38,7 +39,7 @@ describe("outbox relay: a row the broker refuses never holds back the rows behin
     relay = createOutboxRelay({
       db: database.db,
       databaseUrl: database.url,
-      kafka,
+      publisher: createOutboxPublisher(kafka),
       batchSize: 50,
       pollMs: 200,
       maxAttempts: MAX_ATTEMPTS,

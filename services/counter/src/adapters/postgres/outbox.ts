@@ -1,5 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import type { Knex } from "@honorarium/shared/db";
+import type { OutboxEntry } from "../../use-cases/outbox-publisher.ts";
 
 /** An outbox row to write in the same transaction as the effects it reports. */
 export interface OutboxMessage {
@@ -70,4 +71,73 @@ export async function insertOutboxMessages(trx: Knex.Transaction, messages: read
        where kind = 'dead_letter' do nothing`,
     [JSON.stringify(messages.map(storableRow))],
   );
+}
+
+/** A row that failed to publish after this pass's update, as the relay logs it. */
+export interface FailedOutboxRow {
+  id: number;
+  kind: string;
+  topic: string;
+  publish_attempts: number;
+  last_error: string;
+  parked: boolean;
+}
+
+interface StoredOutboxRow {
+  id: number;
+  kind: "event" | "dead_letter";
+  topic: string;
+  message_key: string | null;
+  payload: Buffer | null;
+  headers: Record<string, unknown>;
+}
+
+/**
+ * Claims the oldest unpublished, unparked rows `FOR UPDATE SKIP LOCKED` (several relays never send
+ * the same row at once), as the records they stand for.
+ */
+export async function claimOutboxEntries(trx: Knex.Transaction, limit: number): Promise<OutboxEntry[]> {
+  const result: { rows: StoredOutboxRow[] } = await trx.raw(
+    `select id, kind, topic, message_key, payload, headers from outbox
+     where published_at is null and parked_at is null order by id limit ? for update skip locked`,
+    [limit],
+  );
+  return result.rows.map((row) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(row.headers)) if (typeof value === "string") headers[name] = value;
+    return { id: row.id, kind: row.kind, topic: row.topic, key: outboxKafkaKey(row.message_key, row.headers), value: row.payload, headers };
+  });
+}
+
+export async function markOutboxPublished(trx: Knex.Transaction, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await trx.raw("update outbox set published_at = now(), publish_attempts = publish_attempts + 1 where id = any(?::bigint[])", [[...ids]]);
+}
+
+/**
+ * Records failed publishes: `last_error` always; `publish_attempts` only for failures that count
+ * (the row's own), and parks a row (`parked_at`) at `maxAttempts`. Returns the rows updated.
+ */
+export async function recordOutboxFailures(
+  trx: Knex.Transaction,
+  failures: readonly { id: number; error: string; counts: boolean }[],
+  maxAttempts: number,
+): Promise<FailedOutboxRow[]> {
+  if (failures.length === 0) return [];
+  const updated: { rows: FailedOutboxRow[] } = await trx.raw(
+    `update outbox o set
+       publish_attempts = o.publish_attempts + f.counts::int,
+       last_error = f.error,
+       parked_at = case when f.counts and o.publish_attempts + 1 >= ? then now() end
+     from json_to_recordset(?::json) as f(id bigint, error text, counts boolean)
+     where o.id = f.id
+     returning o.id, o.kind, o.topic, o.publish_attempts, o.last_error, o.parked_at is not null as parked`,
+    [maxAttempts, JSON.stringify(failures.map((failure) => ({ ...failure, error: storableText(failure.error) })))],
+  );
+  return updated.rows;
+}
+
+export async function outboxBacklog(db: Knex): Promise<number> {
+  const result: { rows: { backlog: number }[] } = await db.raw("select count(*)::int as backlog from outbox where published_at is null");
+  return result.rows[0]?.backlog ?? 0;
 }
