@@ -7,20 +7,19 @@ import {
   createKafkaProbe,
   createMetricsRegistry,
   createOpsServer,
-  createPostgresOffsetsConsumer,
   createRedis,
+  createTopicConsumer,
   ensureTopics,
+  type TopicHandler,
 } from "@honorarium/shared/infra";
-import { toInboundMessage } from "./adapters/kafka/inbound-message.ts";
 import { createOutboxPublisher } from "./adapters/kafka/outbox-publisher.ts";
+import { insertOutboxMessages } from "./adapters/postgres/outbox.ts";
 import { createLiveUpdatesPublisher } from "./adapters/redis/live-updates.ts";
 import type { CounterConfig } from "./config.ts";
 import { createCounterMetrics } from "./metrics.ts";
-import { applyPartitionBatch } from "./use-cases/apply-partition-batch.ts";
 import { createCountingHandler } from "./use-cases/counting-handler.ts";
 import { createDeliveryHandler } from "./use-cases/delivery-handler.ts";
 import { createOutboxRelay } from "./use-cases/relay-outbox.ts";
-import type { TopicHandler } from "./use-cases/topic-handler.ts";
 
 /** Which handler applies which topic. A configured topic must end in one of these names. */
 const HANDLER_KINDS = {
@@ -73,21 +72,31 @@ export function createCounterService(config: CounterConfig, logger: Logger, hook
     });
   };
   const handlers = new Map<string, TopicHandler>(config.COUNTER_TOPICS.map((topic) => [topic, handlerOf(topic)]));
-  const consumer = createPostgresOffsetsConsumer({
+  const consumer = createTopicConsumer({
     kafka,
+    db,
     group: config.COUNTER_GROUP_ID,
-    topics: config.COUNTER_TOPICS,
+    handlers,
+    startAt: "log-start",
     partitionsConsumedConcurrently: config.COUNTER_PARTITIONS_CONCURRENTLY,
     maxBytesPerPartition: config.COUNTER_MAX_BYTES_PER_PARTITION,
     sessionTimeoutMs: config.COUNTER_SESSION_TIMEOUT_MS,
     logger,
-    applyBatch: ({ topic, partition, messages }, heartbeat, acceptGapFrom) =>
-      applyPartitionBatch(
-        { db, group: config.COUNTER_GROUP_ID, handlers, metrics, logger },
-        { topic, partition, messages: messages.map(toInboundMessage) },
-        heartbeat,
-        acceptGapFrom,
+    // Into the outbox, in the batch's transaction; the relay publishes them (keys and headers made storable there).
+    writeDeadLetters: (trx, records) =>
+      insertOutboxMessages(
+        trx,
+        records.map((record) => ({ kind: "dead_letter", ...record, payload: record.value, eventId: null })),
       ),
+    onCommitted: (batch) => {
+      const topic = batch.topic;
+      metrics.skipped.inc({ topic }, batch.skipped);
+      for (const letter of batch.deadLetters) metrics.deadLetters.inc({ topic, code: letter.errorCode });
+      for (const [outcome, count] of Object.entries(batch.outcomes)) metrics.events.inc({ topic, outcome }, count);
+      if (batch.fresh > 0) metrics.batchSize.observe({ topic }, batch.fresh);
+      metrics.batchSeconds.observe({ topic }, batch.seconds);
+    },
+    onSeek: (topic) => metrics.seeks.inc({ topic }),
     onLag: (topic, partition, lag) => metrics.lag.set({ topic, partition: String(partition) }, lag),
     onFatal: hooks.onFatal ?? (() => undefined),
   });

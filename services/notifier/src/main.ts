@@ -8,15 +8,14 @@ import {
   createMetricsRegistry,
   createOpsServer,
   createPgListener,
-  createPostgresOffsetsConsumer,
   createRedis,
+  createTopicConsumer,
   createShutdown,
   ensureTopics,
 } from "@honorarium/shared/infra";
 import { loadNotifierConfig, type NotifierConfig } from "./config.ts";
 import { createGuardedHttp } from "./adapters/http/guarded-http.ts";
 import { createDeadLetterProducer } from "./adapters/kafka/dead-letter-producer.ts";
-import { createOffsetGuardedApply } from "./adapters/postgres/offset-guarded-apply.ts";
 import { queueDepth } from "./adapters/postgres/notification-store.ts";
 import { createLeaderLock } from "./adapters/redis/leader-lock.ts";
 import { createNotifierMetrics } from "./metrics.ts";
@@ -80,21 +79,24 @@ export function createNotifier(
     logger,
     onNotify: () => dispatcher.wake(),
   });
-  const consumer = createPostgresOffsetsConsumer({
+  const consumer = createTopicConsumer({
     kafka,
+    db,
     group: config.consumerGroup,
-    topics: [config.inputTopic],
+    handlers: new Map([[config.inputTopic, createThresholdIngest({ webPushEnabled, deepLinkBaseUrl: config.deepLinkBaseUrl, metrics })]]),
+    // A new notifier database does not notify every crossing the topic still holds.
+    startAt: "first-delivered",
     partitionsConsumedConcurrently: 3,
     // Notifications are due within 60 s: an idle fetch returns after 100 ms, not KafkaJS's 5 s.
     maxWaitTimeInMs: 100,
     sessionTimeoutMs: config.kafkaSessionTimeoutMs,
     logger,
-    applyBatch: createOffsetGuardedApply(
-      db,
-      config.consumerGroup,
-      createThresholdIngest({ deadLetters, webPushEnabled, deepLinkBaseUrl: config.deepLinkBaseUrl, metrics, logger }),
-      logger,
-    ),
+    // Straight to <topic>.dlq, acknowledged before the batch commits (see createDeadLetterProducer).
+    writeDeadLetters: (_trx, records) => deadLetters.send(records),
+    onCommitted: (batch) => {
+      metrics.deadLetters.inc(batch.deadLetters.length);
+      metrics.eventsIngested.inc(batch.outcomes.ingested ?? 0);
+    },
     onLag: (_topic, partition, lag) => metrics.consumerLag.set({ partition: String(partition) }, lag),
     onFatal: hooks.onFatal ?? (() => undefined),
   });

@@ -10,3 +10,4 @@ export * from "./kafka-probe.ts";
 export * from "./refused-batch.ts";
 export * from "./worker-loop.ts";
 export * from "./pg-listener.ts";
+export * from "./topic-consumer.ts";

@@ -10,7 +10,7 @@ import { type Knex, loadTiersForEvaluation, loadTimeZones } from "@honorarium/sh
 import { type CountingEvent, type MentorChange, countYearsNeeded, planCountingBatch } from "../domain/counting-plan.ts";
 import { thresholdCrossedEventOf } from "../domain/threshold-crossed-event.ts";
 import { lockMentors, loadLedger, loadMonthCounts, loadOpeningBalances, writeCountingPlan } from "../adapters/postgres/counting-store.ts";
-import type { DeadLetter, HandlerResult, TopicHandler } from "./topic-handler.ts";
+import type { DeadLetter, HandlerResult, TopicHandler } from "@honorarium/shared/infra";
 
 export interface CountingHandlerOptions {
   /** Reads configuration (time zones, tiers) beside the batch's transaction, in parallel with it. */

@@ -3,7 +3,7 @@ import { loadTimeZones } from "@honorarium/shared/db";
 import { type DeliveryEventAt, periodCountsNeeded, planDeliveryBatch } from "../domain/delivery-plan.ts";
 import { lockMentors } from "../adapters/postgres/counting-store.ts";
 import { loadCoordinatorOrganizations, loadDeliveries, loadPeriodCounts, writeDeliveries } from "../adapters/postgres/delivery-store.ts";
-import type { DeadLetter, HandlerResult, TopicHandler } from "./topic-handler.ts";
+import type { DeadLetter, HandlerResult, TopicHandler } from "@honorarium/shared/infra";
 
 export interface DeliveryHandlerOptions {
   maxMessageBytes: number;

@@ -1,18 +1,10 @@
-import { type IHeaders, type Kafka, type KafkaMessage, Partitioners, type Producer } from "kafkajs";
-import { DEAD_LETTER_HEADERS, type DeadLetterErrorCode, deadLetterTopicOf } from "@honorarium/shared/contracts";
-
-export interface DeadLetter {
-  sourceTopic: string;
-  sourcePartition: number;
-  message: KafkaMessage;
-  code: DeadLetterErrorCode;
-  reason: string;
-}
+import { type IHeaders, type Kafka, Partitioners, type Producer } from "kafkajs";
+import type { DeadLetterRecord } from "@honorarium/shared/infra";
 
 export interface DeadLetterProducer {
   start(): Promise<void>;
   /** Resolves once the broker has every dead letter (acks from all in-sync replicas). */
-  send(letters: readonly DeadLetter[]): Promise<void>;
+  send(records: readonly DeadLetterRecord[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -32,22 +24,12 @@ export function createDeadLetterProducer(kafka: Kafka): DeadLetterProducer {
   });
   return {
     start: () => producer.connect(),
-    async send(letters) {
+    async send(records) {
       const byTopic = new Map<string, { key: Buffer | null; value: Buffer | null; headers: IHeaders }[]>();
-      for (const letter of letters) {
-        const topic = deadLetterTopicOf(letter.sourceTopic);
-        const headers: IHeaders = {
-          ...letter.message.headers,
-          [DEAD_LETTER_HEADERS.reason]: letter.reason,
-          [DEAD_LETTER_HEADERS.errorCode]: letter.code,
-          [DEAD_LETTER_HEADERS.sourceTopic]: letter.sourceTopic,
-          [DEAD_LETTER_HEADERS.sourcePartition]: String(letter.sourcePartition),
-          [DEAD_LETTER_HEADERS.sourceOffset]: letter.message.offset,
-          [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
-        };
-        const list = byTopic.get(topic) ?? [];
-        list.push({ key: letter.message.key, value: letter.message.value, headers });
-        byTopic.set(topic, list);
+      for (const record of records) {
+        const list = byTopic.get(record.topic) ?? [];
+        list.push({ key: record.key, value: record.value, headers: record.headers });
+        byTopic.set(record.topic, list);
       }
       if (byTopic.size === 0) return;
       await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
