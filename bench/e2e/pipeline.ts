@@ -20,8 +20,8 @@ export function pipelineTopics(prefix = ""): PipelineTopics {
   };
 }
 
-/** Creates the run's topics and their dead-letter topics, 3 partitions each. */
-export async function createPipelineTopics(kafka: Kafka, topics: PipelineTopics): Promise<void> {
+/** Creates the run's topics and their dead-letter topics, `partitions` each. */
+export async function createPipelineTopics(kafka: Kafka, topics: PipelineTopics, partitions = 3): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -29,7 +29,7 @@ export async function createPipelineTopics(kafka: Kafka, topics: PipelineTopics)
       waitForLeaders: true,
       topics: [topics.confirmed, topics.cancelled, topics.crossed]
         .flatMap((topic) => [topic, deadLetterTopicOf(topic)])
-        .map((topic) => ({ topic, numPartitions: 3 })),
+        .map((topic) => ({ topic, numPartitions: partitions })),
     });
   } finally {
     await admin.disconnect();

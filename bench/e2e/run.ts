@@ -3,14 +3,16 @@
  *
  *   node bench/e2e/run.ts                      100,000 confirmations, 2,000 mentors, 3 organizations, 8 faults
  *   node bench/e2e/run.ts --soak --minutes 30 --rate 1000
+ *   node bench/e2e/run.ts --scale-out            12 partitions, 3 counters, 2 notifiers; one of each SIGKILLed mid-stream
  *
  * Brings up its OWN Kafka broker, PostgreSQL cluster and Redis on other ports (it restarts and
  * flushes them), starts the counter, notifier and query API as child processes and a webhook
  * receiver, produces the stream, injects the faults, checks everything through public interfaces
  * against a ground truth computed from the produced events, and writes
- * bench/e2e/results/<timestamp>/report.md + chart.svg (copied to results/latest or latest-soak).
+ * bench/e2e/results/<timestamp>/report.md + chart.svg (copied to results/latest, latest-soak or latest-scale-out).
  * Exits 1 when a check fails. Options: --events N, --mentors N, --rate R (events/s), --seed S,
- * --sample N (ask the API about N mentors instead of all), --keep (leave the infrastructure up).
+ * --sample N (ask the API about N mentors instead of all), --keep (leave the infrastructure up),
+ * --partitions N, --counters N, --notifiers N (instances in their groups; --scale-out sets 12, 3, 2).
  */
 import { serviceOnlyNodeFlags } from "@honorarium/shared/runtime";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -52,7 +54,15 @@ const num = (name: string, fallback: number) => {
 };
 
 const SOAK = flag("soak");
+// Issue 13 item 5: 12 partitions, 3 counters and 2 notifiers in their groups; one of each SIGKILLed mid-stream.
+const SCALE_OUT = flag("scale-out");
+const FAULT_KINDS: readonly string[] = SCALE_OUT
+  ? ["counter", "notifier"]
+  : ["counter", "counter", "counter", "notifier", "notifier", "kafka", "postgres", "redis"];
 const OPTIONS = {
+  partitions: num("partitions", SCALE_OUT ? 12 : 3),
+  counters: num("counters", SCALE_OUT ? 3 : 1),
+  notifiers: num("notifiers", SCALE_OUT ? 2 : 1),
   events: num("events", 100_000),
   mentors: num("mentors", 2000),
   rate: num("rate", SOAK ? 1000 : 1000),
@@ -83,6 +93,13 @@ async function choosePorts() {
     api: 14000,
     webhook: 19470,
   };
+  const extra: Record<string, number> = {};
+  // Further instances 10 ports apart: counters 19474, 19484, …; notifiers 19475, 19485, ….
+  for (let i = 1; i < OPTIONS.counters; i++) extra[`counter-${i}`] = wanted.counter + 10 * i;
+  for (let i = 1; i < OPTIONS.notifiers; i++) extra[`notifier-${i}`] = wanted.notifier + 10 * i;
+  for (const [name, port] of Object.entries(extra)) {
+    if (!(await portIsFree(port))) throw new Error(`port ${port} (${name}) is taken: is another e2e run still up?`);
+  }
   for (const [name, port] of Object.entries(wanted)) {
     if (!(await portIsFree(port))) throw new Error(`port ${port} (${name}) is taken: is another e2e run still up?`);
   }
@@ -98,7 +115,14 @@ interface Sample {
 
 interface FaultRecord {
   kind: string;
+  /** The instance killed (scale-out runs), e.g. counter-2. */
+  target: string;
   at: number;
+  /**
+   * When every partition of the killed consumer's group that had work waiting at the kill had
+   * committed past its position at the kill: the killed instance's partitions committing again.
+   */
+  partitionsResumedAt: number | null;
   back: number;
   progressAt: number | null;
   /** False when production had already ended (then there may be nothing to make progress on). */
@@ -147,7 +171,7 @@ async function main(): Promise<void> {
     db = new pg.Pool({ connectionString: infra.databaseUrl, max: 3, connectionTimeoutMillis: 2000, statement_timeout: 5000 });
     db.on("error", () => undefined);
     const kafka = new Kafka({ clientId: "e2e", brokers: [infra.kafkaBrokers], logLevel: logLevel.NOTHING });
-    await createPipelineTopics(kafka, TOPICS);
+    await createPipelineTopics(kafka, TOPICS, OPTIONS.partitions);
 
     const tag = `e2e-${stamp}`;
     const orgs = defineOrgs(tag);
@@ -173,7 +197,19 @@ async function main(): Promise<void> {
       jwtSecret: JWT_SECRET,
       ports: { counter: ports.counter, notifier: ports.notifier, api: ports.api },
     });
-    for (const spec of specs) {
+    // Several instances of a service share its group; each has its own ops port (and log).
+    const instances = specs.flatMap((spec) => {
+      const count = spec.name === "counter" ? OPTIONS.counters : spec.name === "notifier" ? OPTIONS.notifiers : 1;
+      const portVariable = spec.name === "counter" ? "COUNTER_HTTP_PORT" : "NOTIFIER_HTTP_PORT";
+      if (count === 1) return [spec];
+      return Array.from({ length: count }, (_, i) => ({
+        ...spec,
+        instance: i + 1,
+        port: spec.port + 10 * i,
+        env: { ...spec.env, [portVariable]: String(spec.port + 10 * i) },
+      }));
+    });
+    for (const spec of instances) {
       const service = new ServiceProcess(spec, runDir, (event) => {
         serviceEvents.push(event);
         if (event.what !== "started") log(`${event.service} ${event.what}: ${event.detail}`);
@@ -182,7 +218,8 @@ async function main(): Promise<void> {
       service.start();
     }
     await Promise.all(services.map((s) => s.ready()));
-    const [counter, notifier] = services as [ServiceProcess, ServiceProcess, ServiceProcess];
+    const counters = services.filter((s) => s.spec.name === "counter");
+    const notifiers = services.filter((s) => s.spec.name === "notifier");
     log("services ready");
 
     // ---- measurement
@@ -200,7 +237,7 @@ async function main(): Promise<void> {
           t: (at - t0) / 1000,
           committed: await committed(),
           webhookPosts: rec.receipts.length,
-          rss: Object.fromEntries(services.map((s) => [s.spec.name, s.rssMb()])),
+          rss: Object.fromEntries(services.map((s) => [s.label, s.rssMb()])),
         });
         await sleep(Math.max(0, sampleEveryMs - (Date.now() - at)));
       }
@@ -261,6 +298,51 @@ async function main(): Promise<void> {
       throw new Error(`the counter did not catch up with ${topics.join(", ")} in ${timeoutMs / 1000} s`);
     };
 
+    /** Per partition of `topic`: the group's stored next offset and the high watermark. */
+    const partitionPositions = async (group: string, topic: string): Promise<Map<number, { stored: number; high: number }>> => {
+      const positions = new Map<number, { stored: number; high: number }>();
+      const a = kafka.admin();
+      try {
+        await a.connect();
+        for (const o of await a.fetchTopicOffsets(topic)) positions.set(o.partition, { stored: 0, high: Number(o.high) });
+      } finally {
+        await a.disconnect().catch(() => undefined);
+      }
+      const rows = await pool.query<{ partition: number; next_offset: string }>(
+        "select partition, next_offset from consumer_offsets where consumer_group = $1 and topic = $2",
+        [group, topic],
+      );
+      for (const row of rows.rows) {
+        const entry = positions.get(row.partition);
+        if (entry !== undefined) entry.stored = Number(row.next_offset);
+      }
+      return positions;
+    };
+    /** When every partition that had work waiting at the kill has committed past its position then. */
+    const partitionsResumed = async (
+      group: string,
+      topic: string,
+      atKill: Map<number, { stored: number; high: number }>,
+      timeoutMs: number,
+    ): Promise<number | null> => {
+      const waiting = [...atKill].filter(([, p]) => p.high > p.stored);
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        try {
+          const rows = await pool.query<{ partition: number; next_offset: string }>(
+            "select partition, next_offset from consumer_offsets where consumer_group = $1 and topic = $2",
+            [group, topic],
+          );
+          const now = new Map(rows.rows.map((row) => [row.partition, Number(row.next_offset)]));
+          if (waiting.every(([partition, p]) => (now.get(partition) ?? 0) > p.stored)) return Date.now();
+        } catch {
+          // PostgreSQL restarting: ask again
+        }
+        await sleep(100);
+      }
+      return null;
+    };
+
     const faults: FaultRecord[] = [];
     let produceSeconds = 0;
     let producedMessages = 0;
@@ -277,7 +359,7 @@ async function main(): Promise<void> {
       // Phase 2: the confirmations, paced, with the faults at random moments.
       const random = seededRandom(OPTIONS.seed + 1);
       const expectedSeconds = stream.confirms.length / OPTIONS.rate;
-      const kinds = ["counter", "counter", "counter", "notifier", "notifier", "kafka", "postgres", "redis"];
+      const kinds = [...FAULT_KINDS];
       for (let i = kinds.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
         [kinds[i], kinds[j]] = [kinds[j] as string, kinds[i] as string];
@@ -301,18 +383,23 @@ async function main(): Promise<void> {
           const at = Date.now();
           const duringProduction = producing;
           log(`fault ${i + 1}/${kinds.length}: ${kind}`);
-          if (kind === "counter") await counter.kill();
-          else if (kind === "notifier") await notifier.kill();
+          const victims = kind === "counter" ? counters : kind === "notifier" ? notifiers : [];
+          const victim = victims[Math.floor(random() * victims.length)];
+          const group = kind === "counter" ? COUNTER_GROUP : "notifier";
+          const watched = kind === "counter" ? TOPICS.confirmed : TOPICS.crossed;
+          const atKill = victim === undefined ? undefined : await partitionPositions(group, watched);
+          if (victim !== undefined) await victim.kill();
           else if (kind === "kafka") await infra.restartKafka();
           else if (kind === "postgres") await infra.restartPostgres();
           else await infra.flushRedis();
+          const resumed = atKill === undefined ? Promise.resolve(null) : partitionsResumed(group, watched, atKill, 120_000);
           let baseline = await measure();
           while (baseline === null) {
             await sleep(200);
             baseline = await measure();
           }
-          if (kind === "counter") counter.start();
-          if (kind === "notifier") notifier.start();
+          // Restarted at once, as a supervisor would (npm run up, docker compose restart policies).
+          victim?.start();
           const back = Date.now();
           let progressAt: number | null = null;
           // Once production has ended there may be nothing left to make progress on.
@@ -324,9 +411,18 @@ async function main(): Promise<void> {
             }
             await sleep(100);
           }
-          faults.push({ kind, at: at - t0, back: back - t0, progressAt: progressAt === null ? null : progressAt - t0, duringProduction });
+          const resumedAt = await resumed;
+          faults.push({
+            kind,
+            target: victim?.label ?? kind,
+            at: at - t0,
+            back: back - t0,
+            progressAt: progressAt === null ? null : progressAt - t0,
+            partitionsResumedAt: resumedAt === null ? null : resumedAt - t0,
+            duringProduction,
+          });
           log(
-            `  ${kind}: back after ${((back - at) / 1000).toFixed(1)} s, progress after ${progressAt === null ? "—" : ((progressAt - at) / 1000).toFixed(1)} s`,
+            `  ${victim?.label ?? kind}: back after ${((back - at) / 1000).toFixed(1)} s, progress after ${progressAt === null ? "—" : ((progressAt - at) / 1000).toFixed(1)} s, every waiting partition committing again after ${resumedAt === null ? "—" : ((resumedAt - at) / 1000).toFixed(1)} s`,
           );
           earliest = Date.now() + 2000;
         }
@@ -472,9 +568,9 @@ async function main(): Promise<void> {
         return { t, p50: percentile(values, 50), max: values[values.length - 1] ?? 0 };
       });
     const rssSeries = services.map((s) => ({
-      name: s.spec.name,
+      name: s.label,
       points: samples.flatMap((sample) => {
-        const mb = sample.rss[s.spec.name];
+        const mb = sample.rss[s.label];
         return mb === undefined ? [] : [{ t: sample.t, mb }];
       }),
     }));
@@ -495,8 +591,8 @@ async function main(): Promise<void> {
     const faultRows = faults.map((f, i) => ({
       n: i + 1,
       kind: {
-        counter: "SIGKILL counter",
-        notifier: "SIGKILL notifier",
+        counter: `SIGKILL ${f.target}`,
+        notifier: `SIGKILL ${f.target}`,
         kafka: "restart Kafka broker",
         postgres: "restart PostgreSQL",
         redis: "FLUSHALL Redis",
@@ -505,6 +601,7 @@ async function main(): Promise<void> {
       backS: (f.back - f.at) / 1000,
       firstProgressAfterRestartS: f.progressAt === null ? null : (f.progressAt - f.back) / 1000,
       recoveryS: f.progressAt === null ? null : (f.progressAt - f.at) / 1000,
+      partitionsResumedS: f.partitionsResumedAt === null ? null : (f.partitionsResumedAt - f.at) / 1000,
       measure: `${f.kind === "notifier" ? "webhook received" : "counter commit"}${f.duringProduction ? "" : " (after production ended)"}`,
     }));
     const results = [
@@ -514,7 +611,7 @@ async function main(): Promise<void> {
         : [
             {
               name: "progress after every fault",
-              ok: faults.length === 8 && faults.every((f) => f.progressAt !== null || !f.duringProduction),
+              ok: faults.length === FAULT_KINDS.length && faults.every((f) => f.progressAt !== null || !f.duringProduction),
               detail: `${faults.length} faults, ${faults.filter((f) => f.duringProduction).length} while producing, ${faults.filter((f) => f.progressAt !== null).length} followed by progress`,
             },
           ]),
@@ -524,7 +621,7 @@ async function main(): Promise<void> {
     const r1 = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : "—");
     const command = `node bench/e2e/run.ts ${process.argv.slice(2).join(" ")}`.trim();
     const summary = {
-      mode: SOAK ? "soak" : "faults",
+      mode: SOAK ? "soak" : SCALE_OUT ? "scale-out" : "faults",
       command,
       startedAt: new Date(t0).toISOString(),
       options: OPTIONS,
@@ -569,7 +666,7 @@ async function main(): Promise<void> {
     const chart = renderChart({
       title: SOAK
         ? `Soak: ${OPTIONS.minutes} min at ${OPTIONS.rate} events/s`
-        : `E2E: ${producedMessages.toLocaleString("en")} messages, ${OPTIONS.mentors} mentors, 8 faults`,
+        : `E2E: ${producedMessages.toLocaleString("en")} messages, ${OPTIONS.mentors} mentors, ${FAULT_KINDS.length} faults`,
       throughput,
       latency: latencyChart,
       faults: faults.map((f) => ({ t: f.at / 1000, label: f.kind })),
@@ -662,9 +759,10 @@ async function main(): Promise<void> {
                 "down / restart took (s)",
                 "first progress after restart (s)",
                 "recovery from the fault (s)",
+                "every waiting partition committing again (s)",
                 "progress measured as",
               ],
-              ["---", "---", "---", "---", "---", "---", "---"],
+              ["---", "---", "---", "---", "---", "---", "---", "---"],
               ...faultRows.map((f) => [
                 f.n,
                 f.kind ?? "",
@@ -672,6 +770,7 @@ async function main(): Promise<void> {
                 r1(f.backS),
                 f.firstProgressAfterRestartS === null ? "none" : r1(f.firstProgressAfterRestartS),
                 f.recoveryS === null ? "none" : r1(f.recoveryS),
+                f.partitionsResumedS === null ? "—" : r1(f.partitionsResumedS),
                 f.measure,
               ]),
             ]),
@@ -706,13 +805,11 @@ async function main(): Promise<void> {
     writeFileSync(join(resultsDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
     writeFileSync(
       join(resultsDir, "samples.csv"),
-      `t_s,committed,webhook_posts,${services.map((s) => `rss_${s.spec.name}_mb`).join(",")}\n${samples
-        .map((s) =>
-          [s.t.toFixed(1), s.committed ?? "", s.webhookPosts, ...services.map((x) => s.rss[x.spec.name]?.toFixed(1) ?? "")].join(","),
-        )
+      `t_s,committed,webhook_posts,${services.map((s) => `rss_${s.label}_mb`).join(",")}\n${samples
+        .map((s) => [s.t.toFixed(1), s.committed ?? "", s.webhookPosts, ...services.map((x) => s.rss[x.label]?.toFixed(1) ?? "")].join(","))
         .join("\n")}\n`,
     );
-    const latest = join(ROOT, "bench/e2e/results", SOAK ? "latest-soak" : "latest");
+    const latest = join(ROOT, "bench/e2e/results", SOAK ? "latest-soak" : SCALE_OUT ? "latest-scale-out" : "latest");
     rmSync(latest, { recursive: true, force: true });
     cpSync(resultsDir, latest, { recursive: true });
     for (const r of results) log(`${r.ok ? "ok  " : "FAIL"} ${r.name}: ${r.detail}`);

@@ -12,10 +12,13 @@ export interface ServiceSpec {
   name: ServiceName;
   env: Record<string, string>;
   port: number;
+  /** One of several instances of the service (scale-out runs): names its log and its events. */
+  instance?: number;
 }
 
 export interface ServiceEvent {
-  service: ServiceName;
+  /** The service's label: its name, with the instance number when there are several. */
+  service: string;
   at: number;
   what: "started" | "killed" | "exited";
   detail: string;
@@ -32,7 +35,11 @@ export class ServiceProcess {
   constructor(spec: ServiceSpec, logDir: string, onEvent: (event: ServiceEvent) => void) {
     this.spec = spec;
     this.onEvent = onEvent;
-    this.log = createWriteStream(join(logDir, `${spec.name}.log`), { flags: "a" });
+    this.log = createWriteStream(join(logDir, `${this.label}.log`), { flags: "a" });
+  }
+
+  get label(): string {
+    return this.spec.instance === undefined ? this.spec.name : `${this.spec.name}-${this.spec.instance}`;
   }
 
   get pid(): number | undefined {
@@ -44,10 +51,10 @@ export class ServiceProcess {
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
     this.child = child;
-    this.onEvent({ service: this.spec.name, at: Date.now(), what: "started", detail: `pid ${child.pid}` });
+    this.onEvent({ service: this.label, at: Date.now(), what: "started", detail: `pid ${child.pid}` });
     child.once("exit", (code, signal) => {
       if (this.expectingExit || this.stopping) return;
-      this.onEvent({ service: this.spec.name, at: Date.now(), what: "exited", detail: `unexpected exit code ${code} signal ${signal}` });
+      this.onEvent({ service: this.label, at: Date.now(), what: "exited", detail: `unexpected exit code ${code} signal ${signal}` });
       setTimeout(() => {
         if (!this.stopping) this.start();
       }, 1000);
@@ -64,7 +71,7 @@ export class ServiceProcess {
       }
       await sleep(250);
     }
-    throw new Error(`${this.spec.name} not ready after ${timeoutMs} ms; see its log`);
+    throw new Error(`${this.label} not ready after ${timeoutMs} ms; see its log`);
   }
 
   /** SIGKILL and wait for the exit; the caller starts it again. */
@@ -75,7 +82,7 @@ export class ServiceProcess {
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGKILL");
     await exited;
-    this.onEvent({ service: this.spec.name, at: Date.now(), what: "killed", detail: `SIGKILL pid ${child.pid}` });
+    this.onEvent({ service: this.label, at: Date.now(), what: "killed", detail: `SIGKILL pid ${child.pid}` });
     this.expectingExit = false;
   }
 
