@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { TOPICS, commonEnvShape, createLogger, deadLetterTopicOf, loadEnv } from "@honorarium/shared";
 import { createDatabase } from "@honorarium/shared/db";
-import { createAssignmentEventProducer, createKafka, ensureTopics } from "@honorarium/shared/infra";
+import { createAssignmentEventProducer, createKafka, createRecordProducer, ensureTopics } from "@honorarium/shared/infra";
 import { SignJWT } from "jose";
 import { createPortalClient } from "@honorarium/query-api";
 import { loadQueryApiConfig } from "@honorarium/query-api/config";
@@ -92,10 +92,9 @@ async function play(): Promise<void> {
       await pause();
     }
     say("a poison message (not JSON) arrives: it goes to the dead-letter topic, nothing stops");
-    const raw = kafka.producer();
-    await raw.connect();
-    await raw.send({ topic: TOPICS.assignmentConfirmed, messages: [{ key: DEMO.mentors.kari, value: "{not json" }] });
-    await raw.disconnect();
+    const raw = createRecordProducer(kafka);
+    await raw.send([{ topic: TOPICS.assignmentConfirmed, key: Buffer.from(DEMO.mentors.kari), value: Buffer.from("{not json") }]);
+    await raw.close();
     say("Kari confirms 15 assignments: office honorarium at the 3rd, higher rate at the 15th");
     for (let i = 0; i < 15; i++) {
       await producer.confirmed(confirm(DEMO.mentors.kari));

@@ -1,26 +1,25 @@
-// Waits until a KafkaJS admin client can connect and describe the cluster.
+// Waits until a broker answers a metadata request with its brokers and controller.
 // Usage: node scripts/kafka-ready.ts 127.0.0.1:9092 [timeoutSeconds]
-import { Kafka, logLevel } from "kafkajs";
+import { Admin } from "@platformatic/kafka";
 
 const [brokers = "127.0.0.1:9092", timeoutArg = "90"] = process.argv.slice(2);
 const deadline = Date.now() + Number(timeoutArg) * 1000;
-const kafka = new Kafka({
-  clientId: "kafka-ready",
-  brokers: brokers.split(","),
-  logLevel: logLevel.NOTHING,
-  connectionTimeout: 1000,
-  retry: { retries: 0 },
-});
 
 for (;;) {
-  const admin = kafka.admin();
+  const admin = new Admin({
+    clientId: "kafka-ready",
+    bootstrapBrokers: brokers.split(","),
+    retries: 0,
+    connectTimeout: 1000,
+    timeout: 2000,
+  });
+  admin.on("error", () => undefined);
   try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    await admin.disconnect();
-    if (cluster.brokers.length > 0 && cluster.controller !== null) process.exit(0);
+    const metadata = await admin.metadata({ topics: [], forceUpdate: true });
+    await admin.close();
+    if (metadata.brokers.size > 0 && metadata.controllerId >= 0) process.exit(0);
   } catch {
-    await admin.disconnect().catch(() => undefined);
+    await admin.close().catch(() => undefined);
   }
   if (Date.now() > deadline) {
     console.error(`no Kafka broker answered on ${brokers} within ${timeoutArg} s`);

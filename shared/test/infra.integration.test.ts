@@ -11,7 +11,7 @@ import {
   createOpsServer,
   createRedis,
 } from "../src/infra/index.ts";
-import { createTestKafka, createTopics, eventually, uniqueName } from "../src/testing/index.ts";
+import { createTestKafka, createTopics, eventually, testKafkaClient, uniqueName } from "../src/testing/index.ts";
 
 const logger = createLogger("infra-test", "silent");
 
@@ -25,7 +25,7 @@ describe("the upstream producer helper", () => {
   });
 
   it("rejects an invalid event naming its fields, and sends valid ones keyed by peerMentorId", async () => {
-    const producer = await createAssignmentEventProducer(kafka, { confirmed: topic });
+    const producer = await createAssignmentEventProducer(testKafkaClient(services.kafkaBrokers, logger), { confirmed: topic });
     try {
       const bad = { ...EXAMPLE_ASSIGNMENT_CONFIRMED, peerMentorId: "nope", confirmedAt: "yesterday" };
       const error = await producer.confirmed(bad).catch((caught: unknown) => caught);

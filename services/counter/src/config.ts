@@ -22,6 +22,13 @@ export const counterEnvSchema = z.object({
   COUNTER_LIVE_UPDATES: envVar.bool(true),
   /** How long the group waits for a silent member (e.g. one killed -9) before rebalancing its partitions. */
   COUNTER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
+  /**
+   * Static group membership: a stable id per running instance (e.g. the pod or host name plus a
+   * number). An instance restarted with the same id takes its partitions back at once, without a
+   * rebalance; unset, the instance is a dynamic member and a killed one holds its partitions for the
+   * session timeout. Two running instances must never share one (the second fences the first).
+   */
+  COUNTER_GROUP_INSTANCE_ID: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, "letters, digits, . _ - (at most 249)").optional(),
   /** Prefixes the Redis live-update channel and stream (keeps concurrent test runs apart); empty in production. */
 });
 

@@ -3,7 +3,7 @@ import type { Kafka } from "kafkajs";
 import { Counter, Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createLogger } from "@honorarium/shared";
-import { createTestDatabase, createTopics, eventually, uniqueName, type TestDatabase } from "@honorarium/shared/testing";
+import { createTestDatabase, createTopics, eventually, testKafkaClient, uniqueName, type TestDatabase } from "@honorarium/shared/testing";
 import { RELAY_MAX_REQUEST_BYTES, createOutboxPublisher } from "../src/adapters/kafka/outbox-publisher.ts";
 import { type OutboxRelay, createOutboxRelay } from "../src/use-cases/relay-outbox.ts";
 import { createCounterMetrics } from "../src/metrics.ts";
@@ -39,7 +39,7 @@ describe("outbox relay: a row the broker refuses never holds back the rows behin
     relay = createOutboxRelay({
       db: database.db,
       databaseUrl: database.url,
-      publisher: createOutboxPublisher(kafka),
+      publisher: createOutboxPublisher(testKafkaClient(services.kafkaBrokers, logger)),
       batchSize: 50,
       pollMs: 200,
       maxAttempts: MAX_ATTEMPTS,

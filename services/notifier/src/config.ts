@@ -9,6 +9,11 @@ export const notifierEnvSchema = z
     NOTIFIER_CONSUMER_GROUP: z.string().min(1).default("notifier"),
     NOTIFIER_TOPIC_PARTITIONS: envVar.positiveInt(3),
     NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+    /** Static group membership, as COUNTER_GROUP_INSTANCE_ID: unique per running instance, stable across its restarts. */
+    NOTIFIER_GROUP_INSTANCE_ID: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]{1,249}$/, "letters, digits, . _ - (at most 249)")
+      .optional(),
     NOTIFIER_DEEP_LINK_BASE_URL: envVar.url("http://localhost:3000"),
     NOTIFIER_WEBHOOK_ALLOW_HOSTS: envVar.hostPorts(),
     NOTIFIER_VAPID_PUBLIC_KEY: z.string().min(1).optional(),
@@ -58,6 +63,8 @@ export interface NotifierConfig {
   topicPartitions: number;
   /** How long the group waits for a dead instance before its partitions move. */
   kafkaSessionTimeoutMs: number;
+  /** Static group membership (undefined: a dynamic member). */
+  groupInstanceId?: string;
   deepLinkBaseUrl: string;
   /** host:port targets that may be reached over plain http and on private addresses (tests, local demos). */
   webhookAllowHosts: AllowedHostPort[];
@@ -96,6 +103,7 @@ export function configFromEnv(env: NotifierEnv): NotifierConfig {
     consumerGroup: env.NOTIFIER_CONSUMER_GROUP,
     topicPartitions: env.NOTIFIER_TOPIC_PARTITIONS,
     kafkaSessionTimeoutMs: env.NOTIFIER_KAFKA_SESSION_TIMEOUT_MS,
+    groupInstanceId: env.NOTIFIER_GROUP_INSTANCE_ID,
     deepLinkBaseUrl: env.NOTIFIER_DEEP_LINK_BASE_URL.replace(/\/+$/, ""),
     webhookAllowHosts: env.NOTIFIER_WEBHOOK_ALLOW_HOSTS,
     vapid: publicKey !== undefined && privateKey !== undefined && subject !== undefined ? { publicKey, privateKey, subject } : undefined,

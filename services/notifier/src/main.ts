@@ -90,6 +90,7 @@ export function createNotifier(
     // Notifications are due within 60 s: an idle fetch returns after 100 ms, not KafkaJS's 5 s.
     maxWaitTimeInMs: 100,
     sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+    groupInstanceId: config.groupInstanceId,
     logger,
     // Straight to <topic>.dlq, acknowledged before the batch commits (see createDeadLetterProducer).
     writeDeadLetters: (_trx, records) => deadLetters.send(records),

@@ -1,8 +1,8 @@
-import type { Kafka, Producer } from "kafkajs";
 import { z } from "zod";
 import { assignmentCancelledSchema, assignmentConfirmedSchema, assignmentDeliverySchema } from "../contracts/assignment-events.ts";
 import type { AssignmentCancelled, AssignmentConfirmed, AssignmentDelivery } from "../contracts/assignment-events.ts";
 import { TOPICS } from "../contracts/topics.ts";
+import { createRecordProducer, type KafkaClient } from "./kafka.ts";
 
 /** An event that breaks its topic's contract; `fields` names each failing field. */
 export class ContractViolationError extends Error {
@@ -48,21 +48,20 @@ function validated<T extends { peerMentorId: string }>(
  * idempotent producer (broker-side dedupe of retries).
  */
 export async function createAssignmentEventProducer(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topics: { confirmed?: string; cancelled?: string; delivery?: string } = {},
 ): Promise<AssignmentEventProducer> {
   const confirmedTopic = topics.confirmed ?? TOPICS.assignmentConfirmed;
   const cancelledTopic = topics.cancelled ?? TOPICS.assignmentCancelled;
   const deliveryTopic = topics.delivery ?? TOPICS.assignmentDelivery;
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  await producer.connect();
+  const producer = createRecordProducer(kafka);
   const send = async (topic: string, messages: { key: string; value: string }[]) => {
-    if (messages.length > 0) await producer.send({ topic, acks: -1, messages });
+    await producer.send(messages.map((message) => ({ topic, key: Buffer.from(message.key), value: Buffer.from(message.value) })));
   };
   return {
     confirmed: async (events) => send(confirmedTopic, validated(assignmentConfirmedSchema, confirmedTopic, events)),
     cancelled: async (events) => send(cancelledTopic, validated(assignmentCancelledSchema, cancelledTopic, events)),
     delivery: async (events) => send(deliveryTopic, validated(assignmentDeliverySchema, deliveryTopic, events)),
-    disconnect: () => producer.disconnect(),
+    disconnect: () => producer.close(),
   };
 }

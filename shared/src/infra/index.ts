@@ -11,3 +11,4 @@ export * from "./refused-batch.ts";
 export * from "./worker-loop.ts";
 export * from "./pg-listener.ts";
 export * from "./topic-consumer.ts";
+export * from "./kafka-admin.ts";

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin } from "kafkajs";
+import { Admin } from "@platformatic/kafka";
 
 export interface KafkaProbe {
   /** True when a broker answers a metadata request now; never waits longer than `timeoutMs`. */
@@ -7,40 +7,39 @@ export interface KafkaProbe {
 }
 
 /**
- * A readiness probe of real broker connectivity: one admin connection of its own, without retries
- * (the services' clients retry for minutes, which would hide an outage), asked for cluster metadata
- * on each check. A failed check drops the connection so the next one dials afresh. One check at a
- * time: polls that come while one is in flight share its answer.
+ * A readiness probe of real broker connectivity: an admin client of its own without retries (the
+ * services' clients retry, which would hide an outage), asked for cluster metadata on each check.
+ * A failed check closes the client so the next one dials afresh. One check at a time: polls that
+ * come while one is in flight share its answer.
  */
-export function createKafkaProbe(options: { brokers: string[]; clientId: string; timeoutMs?: number }): KafkaProbe {
+export function createKafkaProbe(options: { brokers: readonly string[]; clientId: string; timeoutMs?: number }): KafkaProbe {
   const timeoutMs = options.timeoutMs ?? 1500;
-  const kafka = new Kafka({
-    clientId: `${options.clientId}-probe`,
-    brokers: options.brokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: timeoutMs,
-    requestTimeout: timeoutMs,
-    retry: { retries: 0 },
-  });
   let admin: Admin | undefined;
   let inFlight: Promise<boolean> | undefined;
 
   async function probe(): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const current = (admin ??= kafka.admin({ retry: { retries: 0 } }));
+    if (admin === undefined) {
+      admin = new Admin({
+        clientId: `${options.clientId}-probe`,
+        bootstrapBrokers: [...options.brokers],
+        retries: 0,
+        timeout: timeoutMs,
+        connectTimeout: timeoutMs,
+      });
+      // Failures are the answer here (false), never an unhandled error event.
+      admin.on("error", () => undefined);
+    }
+    const current = admin;
     try {
-      const answer = (async () => {
-        await current.connect();
-        const cluster = await current.describeCluster();
-        return cluster.brokers.length > 0;
-      })();
+      const answer = current.metadata({ topics: [], forceUpdate: true }).then((metadata) => metadata.brokers.size > 0);
       const timeout = new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);
       });
       const ok = await Promise.race([answer.catch(() => false), timeout]);
       if (!ok) {
         admin = undefined;
-        await current.disconnect().catch(() => undefined);
+        await current.close().catch(() => undefined);
       }
       return ok;
     } finally {
@@ -58,7 +57,7 @@ export function createKafkaProbe(options: { brokers: string[]; clientId: string;
     async stop() {
       const current = admin;
       admin = undefined;
-      await current?.disconnect().catch(() => undefined);
+      await current?.close().catch(() => undefined);
     },
   };
 }

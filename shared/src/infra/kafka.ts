@@ -1,101 +1,200 @@
-import { Kafka, logLevel, type Admin, type ITopicConfig, type KafkaConfig, type LogEntry } from "kafkajs";
+import { Admin, Producer, compatibilityPartitioner, stringSerializer, type MessageToProduce } from "@platformatic/kafka";
 import type { Logger } from "pino";
 import { createTransientFaultGate } from "./transient-faults.ts";
+
+/**
+ * The project's handle on a Kafka cluster: where it is, who we are, where its clients log. The
+ * clients themselves (@platformatic/kafka producers, admins, consumers) are made from it by the
+ * functions of shared/src/infra, so no service or tool imports the client library.
+ */
+export interface KafkaClient {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly logger: Logger;
+}
 
 export interface KafkaFactoryOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
-  /** Overrides for tests that want quick failure. */
-  retry?: KafkaConfig["retry"];
 }
-
-const PINO_LEVEL: Record<number, "error" | "warn" | "info" | "debug"> = {
-  [logLevel.ERROR]: "error",
-  [logLevel.WARN]: "warn",
-  [logLevel.INFO]: "info",
-  [logLevel.DEBUG]: "debug",
-};
 
 /** How long retriable broker conditions stay quiet (debug) before they are logged as the faults they then are. */
 export const TRANSIENT_BROKER_GRACE_MS = 30_000;
 
-const IDEMPOTENT_RETRIES_WARNING = "Limiting retries for the idempotent producer may invalidate EoS guarantees";
-let idempotentRetriesExplained = false;
+export function createKafka(options: KafkaFactoryOptions): KafkaClient {
+  return { brokers: [...options.brokers], clientId: options.clientId, logger: options.logger.child({ component: "kafka" }) };
+}
 
 /**
- * A KafkaJS client whose logs go through pino. A fresh or restarting broker answers "coordinator
- * is loading", "no leader" and the like for a few seconds while KafkaJS retries: those stay at
- * debug unless they last longer than TRANSIENT_BROKER_GRACE_MS.
+ * Logs a client's broker connection faults through pino: a fresh or restarting broker refuses
+ * connections for a few seconds while the client retries, which stays at debug unless it lasts
+ * longer than TRANSIENT_BROKER_GRACE_MS. The client's own `error` events (a failed rejoin) go to
+ * `onError`, logged when none is given: an EventEmitter error without a listener would end the process.
  */
-export function createKafka(options: KafkaFactoryOptions): Kafka {
-  // Every producer here uses KafkaJS 2's default (murmur2, Java-compatible) partitioner on purpose;
-  // its once-per-process notice about the v1 → v2 change is noise in every service's log.
-  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
-  const kafkaLogger = options.logger.child({ component: "kafkajs" });
+export function logBrokerFaults(
+  client: { on(event: string, listener: (payload: unknown) => void): unknown },
+  kafka: KafkaClient,
+  onError?: (error: Error) => void,
+): void {
   const gate = createTransientFaultGate({ graceMs: TRANSIENT_BROKER_GRACE_MS });
-  return new Kafka({
-    clientId: options.clientId,
-    brokers: options.brokers,
-    logLevel: logLevel.WARN,
-    retry: options.retry ?? { initialRetryTime: 200, retries: 10 },
-    logCreator:
-      () =>
-      ({ level, log }: LogEntry) => {
-        const { message, ...extra } = log;
-        if (message === IDEMPOTENT_RETRIES_WARNING) {
-          // Bounded on purpose: a send that gives up is retried by its caller (the outbox relay, the
-          // dead-letter path) with the same eventId, which every consumer dedupes. Said once, not per producer.
-          if (!idempotentRetriesExplained)
-            kafkaLogger.info(
-              "idempotent producers retry a bounded number of times; a send that gives up is sent again with the same eventId, which consumers dedupe",
-            );
-          idempotentRetriesExplained = true;
-          return;
-        }
-        // Two services creating the same topic at start: ensureTopics accepts "already exists" and
-        // throws anything else, so the connection's own report of the response is only detail.
-        if (message.startsWith("Response CreateTopics")) return kafkaLogger.debug(extra, message);
-        const errorText = typeof extra.error === "string" ? extra.error : "";
-        kafkaLogger[gate.levelFor(PINO_LEVEL[level] ?? "info", `${message} ${errorText}`)](extra, message);
-      },
+  client.on("error", (payload) => {
+    const error = payload instanceof Error ? payload : new Error(String(payload));
+    if (onError !== undefined) onError(error);
+    else kafka.logger[gate.levelFor("warn", `${error.name} ${error.message}`)]({ err: error }, "kafka client error");
+  });
+  client.on("client:broker:failed", (payload) => {
+    const { broker, error } = (payload ?? {}) as { broker?: unknown; error?: unknown };
+    const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error);
+    kafka.logger[gate.levelFor("warn", `Connection error ${text}`)]({ broker, err: text }, "broker connection failed; retrying");
   });
 }
 
-/** Creates the topics that do not exist yet; existing ones are left as they are. */
-export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
+/** A record to produce: bytes as they are, headers as text. */
+export interface OutgoingRecord {
+  topic: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Readonly<Record<string, string>>;
+  /** Omitted: the key's partition (murmur2, as Java clients and KafkaJS compute it). */
+  partition?: number;
+}
+
+export interface RecordProducer {
+  /** Resolves once the broker has every record (acks from all in-sync replicas); rejects after `sendTimeoutMs`. */
+  send(records: readonly OutgoingRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RecordProducerOptions {
+  /** A send not acknowledged by then is reported as failed (the client may still deliver it; callers resend with the same eventId). */
+  sendTimeoutMs?: number;
+  /** Attempts per request inside the client, and the delay between them. */
+  retries?: number;
+  retryDelayMs?: number;
+}
+
+const DEFAULT_SEND_TIMEOUT_MS = 30_000;
+
+/**
+ * An idempotent producer (acks = all, one request in flight, broker-side dedupe of the client's
+ * own retries). Keys go to partitions with Kafka's Java-compatible murmur2, the partitioner every
+ * other producer of these topics uses, so one mentor's events stay in one partition whoever sends
+ * them. The client's retries are bounded on purpose: left unbounded, an idempotent send to an
+ * unreachable broker never settles; here a send that gives up is sent again by its caller (the
+ * outbox relay, the dead-letter path) with the same eventId, which every consumer dedupes.
+ */
+export function createRecordProducer(kafka: KafkaClient, options: RecordProducerOptions = {}): RecordProducer {
+  const producer = new Producer<Buffer, Buffer, string, string>({
+    clientId: kafka.clientId,
+    bootstrapBrokers: [...kafka.brokers],
+    idempotent: true,
+    autocreateTopics: false,
+    partitioner: compatibilityPartitioner,
+    serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
+    retries: options.retries ?? 5,
+    retryDelay: options.retryDelayMs ?? 500,
+  });
+  logBrokerFaults(producer, kafka);
+  const sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+  return {
+    async send(records) {
+      if (records.length === 0) return;
+      const messages: MessageToProduce<Buffer, Buffer, string, string>[] = records.map((record) => ({
+        topic: record.topic,
+        key: record.key ?? undefined,
+        value: record.value ?? undefined,
+        headers: record.headers === undefined ? undefined : new Map(Object.entries(record.headers)),
+        partition: record.partition,
+      }));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`produce not acknowledged within ${sendTimeoutMs} ms`)), sendTimeoutMs);
+      });
+      try {
+        await Promise.race([producer.send({ messages }), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close: () => producer.close(),
+  };
+}
+
+/** An admin client of the project's settings; `close()` it when done. */
+export function createAdmin(kafka: KafkaClient, options: { retries?: number; timeoutMs?: number } = {}): Admin {
+  const admin = new Admin({
+    clientId: `${kafka.clientId}-admin`,
+    bootstrapBrokers: [...kafka.brokers],
+    retries: options.retries ?? 5,
+    retryDelay: 500,
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs, connectTimeout: options.timeoutMs }),
+  });
+  logBrokerFaults(admin, kafka);
+  return admin;
+}
+
+export interface TopicSpec {
+  topic: string;
+  /** Omitted: the broker's default (num.partitions). */
+  numPartitions?: number;
+}
+
+/** A Kafka error answer anywhere in an error's tree (the client nests them in AggregateErrors). */
+export function kafkaErrorNames(error: unknown): string[] {
+  const names: string[] = [];
+  const pending: unknown[] = [error];
+  const seen = new Set<unknown>();
+  while (pending.length > 0 && seen.size < 50) {
+    const next = pending.shift();
+    if (next === null || typeof next !== "object" || seen.has(next)) continue;
+    seen.add(next);
+    const { apiId, cause, errors } = next as { apiId?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof apiId === "string") names.push(apiId);
+    pending.push(cause);
+    if (Array.isArray(errors)) pending.push(...(errors as unknown[]));
+  }
+  return names;
+}
+
+/** Creates the topics that do not exist yet, and waits until every partition has a leader; existing ones are left as they are. */
+export async function ensureTopics(kafka: KafkaClient, topics: readonly TopicSpec[], timeoutMs = 30_000): Promise<void> {
+  const admin = createAdmin(kafka);
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic.topic));
-    if (missing.length > 0) await createTopicsAwaitingLeaders(admin, missing);
-  } catch (error) {
-    // Another instance created it between list and create: fine.
-    if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
+    for (const topic of missing) {
+      try {
+        await admin.createTopics({ topics: [topic.topic], partitions: topic.numPartitions ?? -1 });
+      } catch (error) {
+        // Another instance created it between list and create: fine.
+        if (!kafkaErrorNames(error).includes("TOPIC_ALREADY_EXISTS")) throw error;
+      }
+    }
+    await awaitLeaders(
+      admin,
+      topics.map((topic) => topic.topic),
+      timeoutMs,
+    );
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }
 
-/**
- * Creates topics and waits until every partition has a leader. KafkaJS's own `waitForLeaders`
- * gives up on the first UNKNOWN_TOPIC_OR_PARTITION, which a broker under load answers for a
- * topic it has just created (seen on a busy 2-core machine); any retriable answer means "not yet".
- */
-export async function createTopicsAwaitingLeaders(admin: Admin, topics: ITopicConfig[], timeoutMs = 30_000): Promise<void> {
-  await admin.createTopics({ topics, waitForLeaders: false });
-  const names = topics.map((topic) => topic.topic);
+/** Waits until every partition of `names` has a leader; a busy broker answers "not yet" for a moment after creating a topic. */
+async function awaitLeaders(admin: Admin, names: readonly string[], timeoutMs: number): Promise<void> {
+  if (names.length === 0) return;
   const deadline = Date.now() + timeoutMs;
   for (let delayMs = 50; ; delayMs = Math.min(delayMs * 2, 1_000)) {
     try {
-      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: names });
-      const ready =
-        metadata.length === names.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      const metadata = await admin.metadata({ topics: [...names], forceUpdate: true });
+      const ready = names.every((name) => {
+        const topic = metadata.topics.get(name);
+        return topic !== undefined && topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0);
+      });
       if (ready) return;
     } catch (error) {
-      // KafkaJS errors carry `retriable`; its error classes are not named ESM exports.
-      if (!(error instanceof Error && "retriable" in error && error.retriable === true)) throw error;
+      if (Date.now() > deadline) throw error;
     }
     if (Date.now() > deadline) throw new Error(`topics ${names.join(", ")} have no leader after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, delayMs));

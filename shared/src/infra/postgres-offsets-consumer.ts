@@ -1,63 +1,94 @@
-import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
+import { Consumer, MessagesStreamModes, stringDeserializer, type Message, type MessagesStream } from "@platformatic/kafka";
 import type { Logger } from "pino";
-import { TRANSIENT_BROKER_GRACE_MS } from "./kafka.ts";
+import { TRANSIENT_BROKER_GRACE_MS, logBrokerFaults, type KafkaClient } from "./kafka.ts";
 import { createTransientFaultGate, isConfigurationError } from "./transient-faults.ts";
 
-/** One topic-partition's fetched messages, in offset order, as KafkaJS delivers them. */
+/** One Kafka message as every topic handler reads it, whatever the client library. */
+export interface InboundMessage {
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Header values as text (the last value of a repeated header). */
+  headers: Record<string, string>;
+  /** The broker timestamp (ms since the epoch, as text): the reference of the input rules' time window. */
+  timestamp: string;
+}
+
+/** One topic-partition's fetched messages, in offset order. */
 export interface PartitionBatch {
   topic: string;
   partition: number;
-  messages: readonly KafkaMessage[];
+  messages: readonly InboundMessage[];
 }
 
 export type BatchDecision =
   /** Applied (or already applied): Kafka may move on to `nextOffset`. */
   | { kind: "committed"; nextOffset: string }
-  /** The batch starts after the stored position: fetch again from `offset`, apply nothing. */
+  /** The batch starts after the stored position: fetch again from the stored positions, apply nothing. */
   | { kind: "seek"; offset: string };
 
+/** A partition's stored position (shared/db consumer-offsets): where fetching starts. */
+export interface StoredPosition {
+  topic: string;
+  partition: number;
+  nextOffset: string;
+}
+
 export interface PostgresOffsetsConsumerOptions {
-  kafka: Kafka;
+  kafka: KafkaClient;
   group: string;
   topics: readonly string[];
+  /** Partition batches applied side by side at most. */
   partitionsConsumedConcurrently: number;
-  /** Bounds a batch (one transaction) and the memory it holds; KafkaJS's default otherwise. */
+  /** Bounds a batch (one transaction) and the memory one fetch holds; 1 MiB when unset. */
   maxBytesPerPartition?: number;
   /** How long the broker may hold a fetch for data (lower = lower latency when idle). */
   maxWaitTimeInMs?: number;
   sessionTimeoutMs: number;
+  /**
+   * Static membership (KIP-345): an instance restarted with the same id takes its partitions back
+   * at once, without a rebalance of the group. Unique per running instance; unset = dynamic member.
+   */
+  groupInstanceId?: string;
   logger: Logger;
+  /** The group's stored positions: every (re)built fetch stream starts exactly there. */
+  loadPositions: () => Promise<readonly StoredPosition[]>;
   /**
    * Applies one partition's batch in one Postgres transaction under its stored offset
-   * (shared/db consumer-offsets). `acceptGapFrom` is the offset last sought to on this partition,
-   * given only once Kafka has answered that seek twice with the same later first offset: then the
-   * offsets between do not exist (transaction markers, retention) and the gap is accepted instead of
-   * seeking forever. One such answer is not enough: a batch fetched before the seek took effect
-   * looks exactly like it, and accepting it skipped the offsets between (an undercount).
+   * (shared/db consumer-offsets). `acceptGapFrom` is given for the first batch of a partition on a
+   * fetch stream started at that partition's stored position: Kafka was asked for exactly that
+   * offset, so a later first offset means the offsets between do not exist (transaction markers,
+   * retention) and the gap is accepted.
    */
   applyBatch: (batch: PartitionBatch, heartbeat: () => Promise<void>, acceptGapFrom: string | undefined) => Promise<BatchDecision>;
   onLag?: (topic: string, partition: number, lag: number) => void;
   /**
    * A configuration error (authorisation, an invalid group, an unsupported setting): retrying
-   * cannot help, so the process should exit. Every other crash is retried here, never fatal.
+   * cannot help, so the process should exit. Every other fault is retried here, never fatal.
    */
   onFatal: (error: Error) => void;
-  /** Delays between re-creations of a consumer KafkaJS will not restart; the last one repeats. */
+  /** Delays between re-creations of a consumer after a fault; the last one repeats. */
   recreateDelaysMs?: readonly number[];
 }
 
 export interface PostgresOffsetsConsumer {
   start(): Promise<void>;
-  /** Finishes the batch in hand, then leaves the group. */
+  /** Finishes the batches in hand, then leaves the group. */
   stop(): Promise<void>;
   /**
-   * In the group and alive: a heartbeat, fetch or batch within LIVENESS_MS. False after a crash
-   * until the rejoin, while the broker is silent, and after stop.
+   * In the group and alive: a heartbeat, fetch or batch within CONSUMER_LIVENESS_MS. False during
+   * a rebalance, after a fault until the rejoin, while the broker is silent, and after stop.
    */
   isReady(): boolean;
 }
 
+type Stream = MessagesStream<Buffer, Buffer, string, string>;
+type KafkaRecord = Message<Buffer, Buffer, string, string>;
+
 const HINT_INTERVAL_MS = 1000;
+const LAG_INTERVAL_MS = 5000;
+/** Messages taken from the stream's buffer per round (the partitions' batches of one round are applied side by side). */
+const MAX_MESSAGES_PER_ROUND = 20_000;
 /** Heartbeats come every sessionTimeout/10 (≤ 3 s) and idle fetches every ≤ 5 s: 10 s of silence is an outage. */
 export const CONSUMER_LIVENESS_MS = 10_000;
 /**
@@ -65,34 +96,61 @@ export const CONSUMER_LIVENESS_MS = 10_000;
  * the broker is back (readiness must return within 15 s of the broker's return).
  */
 const RECREATE_DELAYS_MS: readonly number[] = [500, 1000, 2000, 4000, 5000];
+const DEFAULT_MAX_BYTES_PER_PARTITION = 1024 * 1024;
+
+const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+export function toInboundMessage(record: KafkaRecord): InboundMessage {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of record.headers) headers[name] = value;
+  return {
+    offset: record.offset.toString(),
+    key: record.key ?? null,
+    value: record.value ?? null,
+    headers,
+    timestamp: record.timestamp.toString(),
+  };
+}
 
 /**
- * DESIGN.md "Exactly-once": a consumer group with eachBatch and auto-commit off, whose positions
- * live in Postgres beside what the messages changed; Kafka's committed offset is only a hint for
- * where to fetch after a restart. The counter and the notifier both consume through this.
+ * DESIGN.md "Exactly-once": a consumer group with auto-commit off whose positions live in Postgres
+ * beside what the messages changed; Kafka's committed offset is only a hint.
  *
- * Faults: KafkaJS restarts itself after retriable errors, but not after a few it calls
- * non-retriable although they pass with time ("Failed to find group coordinator" while a broker
- * restarts). Those are retried here by a fresh consumer, with backoff, for as long as they last;
- * only configuration errors (isConfigurationError) end the consumer, through onFatal.
+ * On @platformatic/kafka: the client delivers a stream of messages and has no seek, so every fetch
+ * stream is started at the positions stored in Postgres (mode MANUAL) and rebuilt — a new stream
+ * opened before the old one is closed, which keeps the group membership — on every (re)join, on a
+ * seek decision and after a failed apply. Messages of a replaced stream are never applied. Batches
+ * are the stream's buffered messages grouped by partition; heartbeats run in the background, so a
+ * long batch never costs the membership.
+ *
+ * Faults: a broken stream or consumer (a broker restart, a coordinator move) is replaced by a new
+ * consumer after a back-off, for as long as the fault lasts; a failed apply (PostgreSQL down) keeps
+ * the membership and rebuilds the stream from the stored positions after a back-off. Only
+ * configuration errors (isConfigurationError) end the consumer, through onFatal.
  */
 export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOptions): PostgresOffsetsConsumer {
-  const { logger } = options;
+  const { logger, kafka } = options;
   const delays = options.recreateDelaysMs ?? RECREATE_DELAYS_MS;
-  let consumer: Consumer | undefined;
+  const maxBytesPerPartition = options.maxBytesPerPartition ?? DEFAULT_MAX_BYTES_PER_PARTITION;
+  const crashes = createTransientFaultGate({ graceMs: TRANSIENT_BROKER_GRACE_MS });
+  let consumer: Consumer<Buffer, Buffer, string, string> | undefined;
+  let stream: Stream | undefined;
   let joined = false;
   let stopping = false;
   let lastAliveAt = 0;
+  let failures = 0;
   let recreateTimer: NodeJS.Timeout | undefined;
-  let recreateAttempt = 0;
-  // The offset last sought to per partition, and the first offset of a batch that answered it later
-  // (once). The same later answer twice is a real gap; once may be a batch fetched before the seek.
-  const soughtTo = new Map<string, { offset: string; answeredAt: string | undefined }>();
+  let rebuilding: Promise<void> | undefined;
+  let rebuildAgain = false;
+  let lagTimer: NodeJS.Timeout | undefined;
+  const inFlight = new Set<Promise<unknown>>();
   const lastHintAt = new Map<string, number>();
-  const crashes = createTransientFaultGate({ graceMs: TRANSIENT_BROKER_GRACE_MS });
+  /** Next offset per partition as last committed by this process (for the lag). */
+  const applied = new Map<string, { topic: string; partition: number; next: bigint }>();
   const alive = () => {
     lastAliveAt = Date.now();
   };
+  const heartbeat = async () => undefined;
 
   function fatal(error: Error): void {
     joined = false;
@@ -100,157 +158,317 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
     options.onFatal(error);
   }
 
-  /** A consumer KafkaJS gave up on: a new one after a delay, again and again while the fault lasts. */
-  function scheduleRecreate(failed: Consumer, error: Error): void {
+  function backoff(): number {
+    const delay = delays[Math.min(failures, delays.length - 1)] ?? 1000;
+    failures += 1;
+    return delay;
+  }
+
+  function newConsumer(): Consumer<Buffer, Buffer, string, string> {
+    const created = new Consumer<Buffer, Buffer, string, string>({
+      clientId: kafka.clientId,
+      bootstrapBrokers: [...kafka.brokers],
+      groupId: options.group,
+      ...(options.groupInstanceId === undefined ? {} : { groupInstanceId: options.groupInstanceId }),
+      autocommit: false,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
+      rebalanceTimeout: Math.max(options.sessionTimeoutMs, 60_000),
+      maxBytesPerPartition,
+      // One fetch response never holds more than a few partitions' worth (the client's default is 50 MB).
+      maxBytes: maxBytesPerPartition * 4,
+      maxWaitTime: options.maxWaitTimeInMs ?? 500,
+      // A few quick retries per request; a fault that outlasts them replaces the consumer (below).
+      retries: 3,
+      retryDelay: 500,
+      deserializers: { headerKey: stringDeserializer, headerValue: stringDeserializer },
+    });
+    // The client's own error events (its rejoin failed: no more heartbeats) leave it dead: replace it.
+    logBrokerFaults(created, kafka, (error) => {
+      if (consumer === created) scheduleRecreate(error);
+    });
+    created.on("consumer:group:join", (payload: { assignments?: unknown }) => {
+      if (consumer !== created) return;
+      joined = true;
+      failures = 0;
+      alive();
+      logger.info({ assignments: payload.assignments }, "joined the consumer group");
+      // The stream that joined keeps positions of before the join (the client resumes a partition
+      // that comes back from where it last fetched): start again from what Postgres holds.
+      if (stream !== undefined) requestRebuild();
+    });
+    created.on("consumer:group:rebalance", () => {
+      if (consumer === created) joined = false;
+    });
+    created.on("consumer:heartbeat:end", () => {
+      if (consumer === created) alive();
+    });
+    return created;
+  }
+
+  async function openStream(owner: Consumer<Buffer, Buffer, string, string>): Promise<void> {
+    const positions = await options.loadPositions();
+    const wanted = new Set(options.topics);
+    const offsets = positions
+      .filter((position) => wanted.has(position.topic))
+      .map((position) => ({ topic: position.topic, partition: position.partition, offset: BigInt(position.nextOffset) }));
+    const startedAt = new Map(offsets.map((o) => [keyOf(o.topic, o.partition), o.offset.toString()]));
+    const previous = stream;
+    previous?.pause();
+    const next: Stream = await owner.consume({
+      topics: [...options.topics],
+      mode: MessagesStreamModes.MANUAL,
+      offsets,
+      // Partitions without a stored position start at the log start.
+      fallbackMode: "earliest",
+      autocommit: false,
+    });
+    if (consumer !== owner || stopping) {
+      await next.close().catch(() => undefined);
+      return;
+    }
+    stream = next;
+    // Opened before the old one closes: the group keeps this member (closing first would rejoin).
+    if (previous !== undefined) await previous.close().catch(() => undefined);
+    void readLoop(next, startedAt);
+  }
+
+  /** Rebuilds the fetch stream from the stored positions; requests while one runs coalesce into one more. */
+  function requestRebuild(delayMs = 0): void {
+    if (rebuilding !== undefined) {
+      rebuildAgain = true;
+      return;
+    }
+    const owner = consumer;
+    if (owner === undefined || stopping) return;
+    rebuilding = (async () => {
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      do {
+        rebuildAgain = false;
+        if (consumer !== owner || stopping) return;
+        try {
+          await openStream(owner);
+        } catch (error) {
+          // PostgreSQL or the broker unreachable: the stream stays paused; try again after a back-off.
+          const cause = error instanceof Error ? error : new Error(String(error));
+          if (isConfigurationError(cause)) return fatal(cause);
+          logger[crashes.levelFor("warn", `${cause.name} ${cause.message}`)](
+            { err: cause },
+            "could not restart the fetch stream; retrying",
+          );
+          await new Promise((resolve) => setTimeout(resolve, backoff()));
+          rebuildAgain = true;
+        }
+      } while (rebuildAgain);
+    })().finally(() => {
+      rebuilding = undefined;
+    });
+  }
+
+  /** A consumer broken by a fault: a new one after a delay, again and again while the fault lasts. */
+  function scheduleRecreate(error: Error): void {
     if (stopping || recreateTimer !== undefined) return;
-    const delay = delays[Math.min(recreateAttempt, delays.length - 1)] ?? 1000;
-    recreateAttempt += 1;
-    const level = crashes.levelFor("warn", `${error.name} ${error.message}`);
-    logger[level]({ err: error, attempt: recreateAttempt, delayMs: delay }, "consumer stopped by a fault; a new one joins after a delay");
+    if (isConfigurationError(error)) return fatal(error);
+    joined = false;
+    const delay = backoff();
+    logger[crashes.levelFor("warn", `${error.name} ${error.message}`)](
+      { err: error, attempt: failures, delayMs: delay },
+      "consumer stopped by a fault; a new one joins after a delay",
+    );
     recreateTimer = setTimeout(() => {
       recreateTimer = undefined;
       if (stopping) return;
-      void failed
-        .disconnect()
-        .catch(() => undefined)
-        .then(() => (stopping ? undefined : runConsumer()))
-        .catch((startError: unknown) => {
-          const cause = startError instanceof Error ? startError : new Error(String(startError));
-          if (isConfigurationError(cause)) fatal(cause);
-          else if (consumer !== undefined) scheduleRecreate(consumer, cause);
-        });
+      const failed = consumer;
+      const failedStream = stream;
+      consumer = undefined;
+      stream = undefined;
+      void (async () => {
+        await failedStream?.close().catch(() => undefined);
+        await failed?.close(true).catch(() => undefined);
+        if (stopping) return;
+        try {
+          await runConsumer();
+        } catch (startError) {
+          scheduleRecreate(startError instanceof Error ? startError : new Error(String(startError)));
+        }
+      })();
     }, delay);
     recreateTimer.unref?.();
   }
 
   async function runConsumer(): Promise<void> {
-    const running = options.kafka.consumer({
-      groupId: options.group,
-      allowAutoTopicCreation: false,
-      ...(options.maxBytesPerPartition === undefined
-        ? {}
-        : {
-            maxBytesPerPartition: options.maxBytesPerPartition,
-            // Bounds memory: one fetch response never holds more than a few partitions' worth.
-            maxBytes: options.maxBytesPerPartition * 4,
-          }),
-      ...(options.maxWaitTimeInMs === undefined ? {} : { maxWaitTimeInMs: options.maxWaitTimeInMs }),
-      sessionTimeout: options.sessionTimeoutMs,
-      heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
-      rebalanceTimeout: 60_000,
-      retry: {
-        retries: 10,
-        initialRetryTime: 300,
-        // KafkaJS doubles its retry delay up to 30 s by default: after an outage of a few seconds
-        // the consumer would sleep on long after the broker is back. Capped, it looks every ≤ 2 s.
-        maxRetryTime: 2000,
-        // KafkaJS's restart policy: it restarts after retriable errors unless this says no.
-        restartOnFailure: async (error: Error) => !isConfigurationError(error),
-      },
+    const created = newConsumer();
+    consumer = created;
+    await openStream(created);
+  }
+
+  /** Buffered messages grouped by partition, a round at a time, applied side by side. */
+  async function readLoop(source: Stream, startedAt: ReadonlyMap<string, string>): Promise<void> {
+    let wake: (() => void) | undefined;
+    const kick = () => {
+      const resolve = wake;
+      wake = undefined;
+      resolve?.();
+    };
+    // A permanent 'readable' listener: without one the client's stream does not fetch.
+    source.on("readable", kick);
+    source.on("end", kick);
+    source.on("close", kick);
+    source.on("fetch", alive);
+    source.on("error", (error: Error) => {
+      kick();
+      if (stream === source) scheduleRecreate(error);
     });
-    consumer = running;
-    running.on(running.events.GROUP_JOIN, (event) => {
-      // A (re)join or restart forgets pending seeks; a marker left from before would make the
-      // next batch look like the answer to a seek and its gap be accepted. Seek again instead.
-      soughtTo.clear();
-      joined = consumer === running;
-      recreateAttempt = 0;
-      alive();
-      logger.info({ memberAssignment: event.payload.memberAssignment }, "joined the consumer group");
-    });
-    for (const name of [running.events.HEARTBEAT, running.events.FETCH, running.events.START_BATCH_PROCESS] as const) {
-      running.on(name, alive);
-    }
-    running.on(running.events.CRASH, (event) => {
-      soughtTo.clear();
-      joined = false;
-      const { error, restart } = event.payload;
-      // A restart after a retriable broker condition (a fresh broker's loading coordinator) is routine at first.
-      const level = crashes.levelFor("error", `${error.name} ${error.message}`);
-      logger[level](
-        { err: error, restart },
-        restart ? "consumer crashed; KafkaJS restarts it" : "consumer crashed; KafkaJS will not restart it",
-      );
-      if (restart || consumer !== running) return;
-      if (isConfigurationError(error)) fatal(error);
-      else scheduleRecreate(running, error);
-    });
-    running.on(running.events.STOP, () => {
-      joined = false;
-    });
-    await running.connect();
-    await running.subscribe({ topics: [...options.topics], fromBeginning: true });
-    await running.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
-      eachBatch: async ({ batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || batch.isEmpty()) return;
-        const { topic, partition } = batch;
-        const partitionKey = `${topic}/${partition}`;
-        const first = batch.firstOffset() ?? "";
-        const sought = soughtTo.get(partitionKey);
-        const acceptGapFrom = sought !== undefined && sought.answeredAt === first ? sought.offset : undefined;
-        const decision = await options.applyBatch({ topic, partition, messages: batch.messages }, heartbeat, acceptGapFrom);
-        alive();
-        if (decision.kind === "seek") {
-          // Sought to the same offset again: remember where this answer began; the next like it is a real gap.
-          soughtTo.set(partitionKey, { offset: decision.offset, answeredAt: sought?.offset === decision.offset ? first : undefined });
-          logger.info({ topic, partition, offset: decision.offset }, "fetch position ran ahead of the stored offset; seeking back");
-          running.seek({ topic, partition, offset: decision.offset });
+    const seen = new Set<string>();
+    while (stream === source && !stopping) {
+      const batches = new Map<string, { topic: string; partition: number; records: KafkaRecord[] }>();
+      let taken = 0;
+      for (let record: KafkaRecord | null; taken < MAX_MESSAGES_PER_ROUND && (record = source.read() as KafkaRecord | null) !== null;) {
+        const key = keyOf(record.topic, record.partition);
+        let batch = batches.get(key);
+        if (batch === undefined) batches.set(key, (batch = { topic: record.topic, partition: record.partition, records: [] }));
+        batch.records.push(record);
+        taken += 1;
+      }
+      if (taken === 0) {
+        if (source.destroyed || source.readableEnded) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        continue;
+      }
+      const work = [...batches.entries()];
+      for (let i = 0; i < work.length && stream === source && !stopping; i += options.partitionsConsumedConcurrently) {
+        const round = work.slice(i, i + options.partitionsConsumedConcurrently).map(async ([key, batch]) => {
+          const acceptGapFrom = seen.has(key) ? undefined : (startedAt.get(key) ?? "0");
+          seen.add(key);
+          return { key, batch, decision: await apply(batch, acceptGapFrom) };
+        });
+        const settled = await Promise.allSettled(round);
+        if (stream !== source) return;
+        const failed = settled.find((result) => result.status === "rejected");
+        if (failed !== undefined) {
+          const cause = failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
+          if (isConfigurationError(cause)) return fatal(cause);
+          logger[crashes.levelFor("error", `${cause.name} ${cause.message}`)](
+            { err: cause },
+            "applying a batch failed; fetching again from the stored positions",
+          );
+          source.pause();
+          requestRebuild(backoff());
           return;
         }
-        soughtTo.delete(partitionKey);
-        resolveOffset(batch.lastOffset());
-        options.onLag?.(topic, partition, Number(batch.offsetLag()));
-        // A hint only (Postgres decides what is applied), so at most one commit per partition a second.
-        const now = Date.now();
-        if (now - (lastHintAt.get(partitionKey) ?? 0) >= HINT_INTERVAL_MS) {
-          lastHintAt.set(partitionKey, now);
-          try {
-            await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: decision.nextOffset }] }] });
-          } catch (error) {
-            logger.warn({ err: error, topic, partition }, "could not commit the offset hint to Kafka");
+        let seek = false;
+        for (const result of settled) {
+          if (result.status !== "fulfilled") continue;
+          const { batch, decision } = result.value;
+          if (decision.kind === "seek") {
+            logger.info(
+              { topic: batch.topic, partition: batch.partition, offset: decision.offset },
+              "fetch position ran ahead of the stored offset; fetching again from the stored positions",
+            );
+            seek = true;
+            continue;
           }
+          failures = 0;
+          hint(batch.topic, batch.partition, decision.nextOffset, batch.records.at(-1)?.leaderEpoch ?? -1);
         }
-        await heartbeat();
-      },
-    });
+        if (seek) {
+          source.pause();
+          requestRebuild();
+          return;
+        }
+      }
+    }
+  }
+
+  async function apply(
+    batch: { topic: string; partition: number; records: KafkaRecord[] },
+    acceptGapFrom: string | undefined,
+  ): Promise<BatchDecision> {
+    const task = options.applyBatch(
+      { topic: batch.topic, partition: batch.partition, messages: batch.records.map(toInboundMessage) },
+      heartbeat,
+      acceptGapFrom,
+    );
+    inFlight.add(task);
+    try {
+      const decision = await task;
+      alive();
+      return decision;
+    } finally {
+      inFlight.delete(task);
+    }
+  }
+
+  /** Kafka's committed offset: a hint only (Postgres decides what is applied), at most once per partition a second. */
+  function hint(topic: string, partition: number, nextOffset: string, leaderEpoch: number): void {
+    const key = keyOf(topic, partition);
+    applied.set(key, { topic, partition, next: BigInt(nextOffset) });
+    const now = Date.now();
+    if (now - (lastHintAt.get(key) ?? 0) < HINT_INTERVAL_MS) return;
+    lastHintAt.set(key, now);
+    const owner = consumer;
+    owner
+      ?.commit({ offsets: [{ topic, partition, offset: BigInt(nextOffset), leaderEpoch }] })
+      .catch((error: unknown) => logger.debug({ err: error, topic, partition }, "could not commit the offset hint to Kafka"));
+  }
+
+  async function reportLag(): Promise<void> {
+    const owner = consumer;
+    if (options.onLag === undefined || owner === undefined || applied.size === 0) return;
+    const latest = await owner.listOffsets({ topics: [...new Set([...applied.values()].map((entry) => entry.topic))] });
+    for (const entry of applied.values()) {
+      const high = latest.get(entry.topic)?.[entry.partition];
+      if (high !== undefined) options.onLag(entry.topic, entry.partition, Math.max(0, Number(high - entry.next)));
+    }
   }
 
   return {
     async start() {
       stopping = false;
-      // A fresh or restarting broker answers the first join with retriable conditions ("does not
-      // host this topic-partition" right after the topics were created): start-up waits them out
-      // too, and fails only on a configuration error.
-      for (let attempt = 0; ; attempt += 1) {
+      // A fresh or restarting broker answers the first join with retriable conditions: start-up
+      // waits them out too, and fails only on a configuration error.
+      for (;;) {
         try {
           await runConsumer();
-          return;
+          break;
         } catch (error) {
           const cause = error instanceof Error ? error : new Error(String(error));
           if (isConfigurationError(cause)) throw cause;
-          await consumer?.disconnect().catch(() => undefined);
+          const failed = consumer;
+          consumer = undefined;
+          await failed?.close(true).catch(() => undefined);
           if (stopping) return;
-          const delay = delays[Math.min(attempt, delays.length - 1)] ?? 1000;
+          const delay = backoff();
           logger[crashes.levelFor("warn", `${cause.name} ${cause.message}`)](
-            { err: cause, attempt: attempt + 1, delayMs: delay },
+            { err: cause, attempt: failures, delayMs: delay },
             "consumer could not start; retrying",
           );
           await new Promise((resolve) => setTimeout(resolve, delay));
           if (stopping) return;
         }
       }
+      lagTimer = setInterval(() => {
+        reportLag().catch(() => undefined);
+      }, LAG_INTERVAL_MS);
+      lagTimer.unref?.();
     },
     async stop() {
       stopping = true;
+      joined = false;
       clearTimeout(recreateTimer);
       recreateTimer = undefined;
+      clearInterval(lagTimer);
       const running = consumer;
+      const current = stream;
       consumer = undefined;
-      joined = false;
-      if (running !== undefined) await running.disconnect();
+      stream = undefined;
+      current?.pause();
+      await Promise.allSettled([...inFlight]);
+      await rebuilding?.catch(() => undefined);
+      await current?.close().catch(() => undefined);
+      await running?.close().catch(() => undefined);
     },
     isReady: () => joined && Date.now() - lastAliveAt < CONSUMER_LIVENESS_MS,
   };

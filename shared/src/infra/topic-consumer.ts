@@ -1,25 +1,14 @@
 import { DEAD_LETTER_HEADERS, type DeadLetterErrorCode, deadLetterTopicOf } from "../contracts/index.ts";
-import { type Knex, applyAtStoredOffset } from "../db/index.ts";
-import type { KafkaMessage } from "kafkajs";
+import { type Knex, applyAtStoredOffset, loadGroupOffsets } from "../db/index.ts";
 import { applyBatchOrOneByOne, refusalReason } from "./refused-batch.ts";
 import {
   type BatchDecision,
+  type InboundMessage,
   type PartitionBatch,
   type PostgresOffsetsConsumer,
   type PostgresOffsetsConsumerOptions,
   createPostgresOffsetsConsumer,
 } from "./postgres-offsets-consumer.ts";
-
-/** One Kafka message as every topic handler reads it, whatever the client library. */
-export interface InboundMessage {
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  /** Header values as text (the first value of a repeated header). */
-  headers: Record<string, string>;
-  /** The broker timestamp (ms since the epoch, as text): the reference of the input rules' time window. */
-  timestamp: string;
-}
 
 export interface DeadLetter {
   offset: string;
@@ -71,6 +60,7 @@ export interface TopicConsumerOptions extends Pick<
   | "maxBytesPerPartition"
   | "maxWaitTimeInMs"
   | "sessionTimeoutMs"
+  | "groupInstanceId"
   | "logger"
   | "onLag"
   | "onFatal"
@@ -91,27 +81,6 @@ export interface TopicConsumerOptions extends Pick<
   /** After each commit (never for a rolled-back batch). */
   onCommitted?: (batch: CommittedBatch) => void;
   onSeek?: (topic: string) => void;
-}
-
-function headersToStrings(headers: KafkaMessage["headers"]): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) result[name] = first.toString();
-  }
-  return result;
-}
-
-/** The client's message as handlers read it: the one place that knows the client's message shape. */
-export function toInboundMessage(message: KafkaMessage): InboundMessage {
-  return {
-    offset: message.offset,
-    key: message.key ?? null,
-    value: message.value ?? null,
-    headers: headersToStrings(message.headers),
-    timestamp: message.timestamp,
-  };
 }
 
 /** The records sending `letters` to `<topic>.dlq`, each with its original's key, bytes and headers. */
@@ -147,8 +116,8 @@ const LOG_START = "0";
 
 /**
  * The streaming-worker layer of the counter and the notifier (DESIGN.md "Exactly-once"): the
- * transport (createPostgresOffsetsConsumer) hands over one partition's batch; this converts it to
- * InboundMessages and applies it in ONE Postgres transaction under the stored offset
+ * transport (createPostgresOffsetsConsumer, which owns the conversion to InboundMessage) hands over
+ * one partition's batch; this applies it in ONE Postgres transaction under the stored offset
  * (applyAtStoredOffset): the topic handler's changes, its dead letters and the new position commit
  * together. A batch the database refuses for its data is applied one message at a time and only the
  * refused one dead-lettered (applyBatchOrOneByOne). Metrics and after-commit hooks run after the
@@ -220,12 +189,14 @@ export function createTopicConsumer(options: TopicConsumerOptions): PostgresOffs
     maxBytesPerPartition: options.maxBytesPerPartition,
     maxWaitTimeInMs: options.maxWaitTimeInMs,
     sessionTimeoutMs: options.sessionTimeoutMs,
+    groupInstanceId: options.groupInstanceId,
     logger,
+    loadPositions: () => loadGroupOffsets(db, options.group),
     onLag: options.onLag,
     onFatal: options.onFatal,
     applyBatch: (batch: PartitionBatch, heartbeat, acceptGapFrom) =>
       applyBatchOrOneByOne(
-        batch.messages.map(toInboundMessage),
+        batch.messages,
         acceptGapFrom,
         (messages, gap, refusedBy) => applyInTransaction(batch.topic, batch.partition, messages, heartbeat, gap, refusedBy),
         {

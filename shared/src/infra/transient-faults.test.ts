@@ -7,8 +7,7 @@ describe("transient broker conditions", () => {
   it("recognises what a starting or restarting broker answers, and nothing else", () => {
     for (const text of [
       LOADING,
-      "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group",
-      "Restarting the consumer in 300ms",
+      "COORDINATOR_LOAD_IN_PROGRESS: The coordinator is loading and hence can't process requests for this group",
       "This server does not host this topic-partition",
       "Connection error: connect ECONNREFUSED 127.0.0.1:9092",
       "Failed to find group coordinator",
@@ -26,7 +25,7 @@ describe("transient broker conditions", () => {
     expect(gate.levelFor("error", LOADING)).toBe("debug");
     clock += 20_000; // 40 s into an episode that never paused for 30 s
     expect(gate.levelFor("error", LOADING)).toBe("error");
-    expect(gate.levelFor("warn", "Restarting the consumer in 300ms")).toBe("warn");
+    expect(gate.levelFor("warn", "Connection error: connect ECONNREFUSED 127.0.0.1:9092")).toBe("warn");
   });
 
   it("starts a new episode after a quiet grace period", () => {
@@ -48,9 +47,13 @@ describe("transient broker conditions", () => {
 
 describe("isConfigurationError", () => {
   it("finds authorisation and invalid-setting errors through the cause chain, and nothing else", () => {
-    const protocol = Object.assign(new Error("Not authorized to access group"), { type: "GROUP_AUTHORIZATION_FAILED" });
+    // As @platformatic/kafka reports a broker's answer: a protocol error with the Kafka error name as apiId, nested in aggregates.
+    const protocol = Object.assign(new Error("Not authorized to access group"), { apiId: "GROUP_AUTHORIZATION_FAILED" });
     expect(isConfigurationError(new Error("crash", { cause: protocol }))).toBe(true);
-    expect(isConfigurationError(Object.assign(new Error("x"), { name: "KafkaJSSASLAuthenticationError" }))).toBe(true);
+    expect(isConfigurationError(new AggregateError([new Error("other"), protocol], "joinGroup failed"))).toBe(true);
+    expect(isConfigurationError(Object.assign(new Error("x"), { code: "PLT_KFK_AUTHENTICATION" }))).toBe(true);
+    expect(isConfigurationError(Object.assign(new Error("fenced"), { apiId: "FENCED_INSTANCE_ID" }))).toBe(true);
+    expect(isConfigurationError(new AggregateError([Object.assign(new Error("refused"), { code: "PLT_KFK_NETWORK" })], "x"))).toBe(false);
     expect(isConfigurationError(new Error("Failed to find group coordinator"))).toBe(false);
     expect(isConfigurationError(new Error("connect ECONNREFUSED 127.0.0.1:9092"))).toBe(false);
     expect(isConfigurationError("not an error")).toBe(false);

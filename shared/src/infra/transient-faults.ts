@@ -4,7 +4,7 @@
  * last, so they are logged quietly (debug) during a grace period and at their own level after it.
  */
 
-/** Texts of retriable broker conditions (KafkaJS error messages and Kafka error names). */
+/** Texts of retriable broker conditions (client error messages and Kafka error names). */
 const TRANSIENT_PATTERNS: readonly RegExp[] = [
   /coordinator is loading/i,
   /COORDINATOR_LOAD_IN_PROGRESS/,
@@ -20,7 +20,8 @@ const TRANSIENT_PATTERNS: readonly RegExp[] = [
   /group is rebalancing|REBALANCE_IN_PROGRESS/i,
   /Connection error|ECONNREFUSED|ECONNRESET|EPIPE|socket hang up|Closed connection|Connection timeout/i,
   /Request .* timed out|REQUEST_TIMED_OUT/i,
-  /Restarting the consumer in/i,
+  // @platformatic/kafka's words for an unreachable broker and requests that used up their retries.
+  /Cannot connect to any broker|Connection closed|PLT_KFK_NETWORK|PLT_KFK_TIMEOUT|failed \d+ times/i,
 ];
 
 export function isTransientBrokerCondition(text: string): boolean {
@@ -59,23 +60,32 @@ export function createTransientFaultGate(options: { graceMs: number; now?: () =>
 /**
  * Errors no retry can fix: credentials, permissions, a setting the broker refuses. A service
  * meeting one exits (the operator must change its configuration); every other broker or database
- * fault is waited out with backoff. Kafka error names (`type` of a protocol error) and KafkaJS
- * error classes, searched through the cause chain.
+ * fault is waited out with backoff. Kafka error names (`apiId` of the client's protocol errors),
+ * the client's own error codes, searched through the cause chain and aggregated errors.
  */
 const CONFIGURATION_PATTERNS: readonly RegExp[] = [
   /AUTHORIZATION_FAILED/,
+  // Another running process has this instance's static group membership id: a deployment mistake.
+  /FENCED_INSTANCE_ID/,
+  /PLT_KFK_AUTHENTICATION|PLT_KFK_USER|PLT_KFK_UNSUPPORTED/,
   /SASL_AUTHENTICATION_FAILED|UNSUPPORTED_SASL_MECHANISM|ILLEGAL_SASL_STATE/,
   /INVALID_GROUP_ID|INVALID_SESSION_TIMEOUT|INVALID_CONFIG|UNSUPPORTED_VERSION|INVALID_REPLICATION_FACTOR/,
-  /KafkaJSSASLAuthenticationError|KafkaJSInvalidArgument|KafkaJSNotImplemented|KafkaJSUnsupportedMagicByteInMessageSet/,
   /not authorized|authorization failed/i,
 ];
 
 export function isConfigurationError(error: unknown): boolean {
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 10; depth += 1) {
-    const type = (current as { type?: unknown }).type;
-    const text = `${current.name} ${typeof type === "string" ? type : ""} ${current.message}`;
+  // The cause chain and, for the client's aggregated errors, their `errors`.
+  const pending: unknown[] = [error];
+  const seen = new Set<unknown>();
+  while (pending.length > 0 && seen.size < 50) {
+    const current = pending.shift();
+    if (!(current instanceof Error) || seen.has(current)) continue;
+    seen.add(current);
+    const { type, apiId, code, errors } = current as { type?: unknown; apiId?: unknown; code?: unknown; errors?: unknown };
+    const text = [current.name, type, apiId, code, current.message].filter((part) => typeof part === "string").join(" ");
     if (CONFIGURATION_PATTERNS.some((pattern) => pattern.test(text))) return true;
-    current = current.cause;
+    pending.push(current.cause);
+    if (Array.isArray(errors)) pending.push(...(errors as unknown[]));
   }
   return false;
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { createLogger, runMain } from "@honorarium/shared";
 import { createDatabase, resetGroupOffsets } from "@honorarium/shared/db";
-import { createKafka } from "@honorarium/shared/infra";
+import { createKafka, groupMemberCount, offsetsAtTime, setGroupOffsets } from "@honorarium/shared/infra";
 import { loadCounterConfig } from "../config.ts";
 
 const USAGE = "usage: npm run counter:replay -- --to <ISO timestamp> [--group <id>]";
@@ -28,26 +28,22 @@ runMain(async () => {
   const logger = createLogger("counter-replay", config.LOG_LEVEL);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-replay`, logger });
   const db = createDatabase(config.DATABASE_URL, { poolMax: 2, applicationName: "counter-replay" });
-  const admin = kafka.admin();
-  await admin.connect();
   try {
-    const { groups } = await admin.describeGroups([group]);
-    const described = groups[0];
-    if (described !== undefined && described.members.length > 0) {
-      throw new Error(`group ${group} has ${described.members.length} active member(s) (state ${described.state}); stop the counter first`);
+    const described = await groupMemberCount(kafka, group);
+    if (described.members > 0) {
+      throw new Error(`group ${group} has ${described.members} active member(s) (state ${described.state}); stop the counter first`);
     }
     const targets: { topic: string; partition: number; offset: string }[] = [];
     for (const topic of config.COUNTER_TOPICS) {
-      for (const { partition, offset } of await admin.fetchTopicOffsetsByTimestamp(topic, to)) targets.push({ topic, partition, offset });
+      for (const { partition, offset } of await offsetsAtTime(kafka, topic, to)) targets.push({ topic, partition, offset });
     }
     const applied = await resetGroupOffsets(db, group, targets);
     for (const topic of config.COUNTER_TOPICS) {
       const partitions = applied.filter((t) => t.topic === topic).map(({ partition, offset }) => ({ partition, offset }));
-      if (partitions.length > 0) await admin.setOffsets({ groupId: group, topic, partitions });
+      if (partitions.length > 0) await setGroupOffsets(kafka, group, topic, partitions);
     }
     process.stdout.write(`${JSON.stringify({ group, to: new Date(to).toISOString(), partitions: applied }, null, 2)}\n`);
   } finally {
-    await admin.disconnect();
     await db.destroy();
   }
 });

@@ -1,4 +1,11 @@
-import type { Admin, IHeaders, Kafka, Message, Producer } from "kafkajs";
+import {
+  type KafkaClient,
+  type OutgoingRecord,
+  type RecordProducer,
+  createAdmin,
+  createRecordProducer,
+  kafkaErrorNames,
+} from "@honorarium/shared/infra";
 import type { OutboxEntry, OutboxPublisher, PublishFailure, PublishOutcome } from "../../use-cases/outbox-publisher.ts";
 
 /** Bytes per produce request: well under the broker's default 1 MB (message.max.bytes) per partition batch. */
@@ -6,7 +13,7 @@ export const RELAY_MAX_REQUEST_BYTES = 512 * 1024;
 
 interface Outgoing {
   entry: OutboxEntry;
-  message: Message;
+  record: OutgoingRecord;
   bytes: number;
 }
 
@@ -23,41 +30,20 @@ const ROW_FAULTS = new Set([
   "TOPIC_AUTHORIZATION_FAILED",
 ]);
 
-function errorChain(error: unknown): unknown[] {
-  const chain: unknown[] = [];
-  const pending = [error];
-  while (pending.length > 0 && chain.length < 20) {
-    const next = pending.shift();
-    if (next === undefined || next === null || chain.includes(next)) continue;
-    chain.push(next);
-    const { cause, errors } = next as { cause?: unknown; errors?: unknown };
-    pending.push(cause);
-    if (Array.isArray(errors)) pending.push(...(errors as unknown[]));
-  }
-  return chain;
-}
-
 function faultTypes(error: unknown): string[] {
-  return errorChain(error).flatMap((e) => {
-    const type = (e as { type?: unknown }).type;
-    return typeof type === "string" && ROW_FAULTS.has(type) ? [type] : [];
-  });
+  return kafkaErrorNames(error).filter((name) => ROW_FAULTS.has(name));
 }
 
 function errorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const types = errorChain(error).flatMap((e) => {
-    const type = (e as { type?: unknown }).type;
-    return typeof type === "string" ? [type] : [];
-  });
-  return (types.length > 0 ? `${types.join(", ")}: ${message}` : message).slice(0, 1000);
+  const names = kafkaErrorNames(error);
+  return (names.length > 0 ? `${[...new Set(names)].join(", ")}: ${message}` : message).slice(0, 1000);
 }
 
 function toOutgoing(entry: OutboxEntry): Outgoing {
-  const headers: IHeaders = { ...entry.headers };
   let bytes = RECORD_OVERHEAD_BYTES + (entry.value?.length ?? 0) + (entry.key?.length ?? 0);
   for (const [name, value] of Object.entries(entry.headers)) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-  return { entry, message: { key: entry.key, value: entry.value, headers }, bytes };
+  return { entry, record: { topic: entry.topic, key: entry.key, value: entry.value, headers: entry.headers }, bytes };
 }
 
 /** Consecutive entries, each chunk at most `maxBytes` (a larger entry goes alone). */
@@ -84,11 +70,11 @@ function chunksByBytes(outgoing: readonly Outgoing[], maxBytes: number): Outgoin
  * topic gone) never holds back the ones behind it: it fails alone, counted against its row. Failures
  * that look like the broker's (nothing goes through) count against no row: an outage.
  */
-export function createOutboxPublisher(kafka: Kafka): OutboxPublisher {
-  let producer: Producer | undefined;
-  let admin: Admin | undefined;
-  // Topics seen on the broker. KafkaJS retries a send to a missing topic for minutes, so entries for
-  // a topic not known here are checked against the broker's list before anything is sent.
+export function createOutboxPublisher(kafka: KafkaClient): OutboxPublisher {
+  let producer: RecordProducer | undefined;
+  let admin: ReturnType<typeof createAdmin> | undefined;
+  // Topics seen on the broker. A client retries a send to a missing topic for a long time, so entries
+  // for a topic not known here are checked against the broker's list before anything is sent.
   const knownTopics = new Set<string>();
 
   async function missingTopics(topics: readonly string[]): Promise<Set<string>> {
@@ -98,14 +84,8 @@ export function createOutboxPublisher(kafka: Kafka): OutboxPublisher {
     return new Set([...unknown].filter((topic) => !knownTopics.has(topic)));
   }
 
-  async function send(active: Producer, items: readonly Outgoing[]): Promise<void> {
-    const byTopic = new Map<string, Message[]>();
-    for (const { entry, message } of items) {
-      const messages = byTopic.get(entry.topic) ?? [];
-      messages.push(message);
-      byTopic.set(entry.topic, messages);
-    }
-    await active.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+  async function send(active: RecordProducer, items: readonly Outgoing[]): Promise<void> {
+    await active.send(items.map((item) => item.record));
   }
 
   function entryFailure(entry: OutboxEntry, error: unknown): PublishFailure {
@@ -118,7 +98,7 @@ export function createOutboxPublisher(kafka: Kafka): OutboxPublisher {
    * After a failed request: each entry alone. A failure the broker blames on the record counts; any other
    * counts only when other entries of the chunk went through (the broker is fine, this record is not).
    */
-  async function sendOneByOne(active: Producer, chunk: readonly Outgoing[], chunkError: unknown): Promise<PublishOutcome> {
+  async function sendOneByOne(active: RecordProducer, chunk: readonly Outgoing[], chunkError: unknown): Promise<PublishOutcome> {
     const published: OutboxEntry[] = [];
     const failures: PublishFailure[] = [];
     for (const item of chunk) {
@@ -146,15 +126,13 @@ export function createOutboxPublisher(kafka: Kafka): OutboxPublisher {
 
   return {
     async start() {
-      producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      await producer.connect();
-      admin = kafka.admin();
-      await admin.connect();
+      producer = createRecordProducer(kafka);
+      admin = createAdmin(kafka);
     },
     async stop() {
-      await producer?.disconnect();
+      await producer?.close();
       producer = undefined;
-      await admin?.disconnect();
+      await admin?.close();
       admin = undefined;
     },
     async publish(entries) {

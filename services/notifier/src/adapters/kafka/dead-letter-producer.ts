@@ -1,5 +1,4 @@
-import { type IHeaders, type Kafka, Partitioners, type Producer } from "kafkajs";
-import type { DeadLetterRecord } from "@honorarium/shared/infra";
+import { type DeadLetterRecord, type KafkaClient, type RecordProducer, createRecordProducer } from "@honorarium/shared/infra";
 
 export interface DeadLetterProducer {
   start(): Promise<void>;
@@ -15,25 +14,20 @@ export interface DeadLetterProducer {
  * (at-least-once; the dlq-source-* headers identify repeats). We do not use the shared outbox
  * table: the counter's relay publishes that table, and two relays on one table would race.
  */
-export function createDeadLetterProducer(kafka: Kafka): DeadLetterProducer {
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+export function createDeadLetterProducer(kafka: KafkaClient): DeadLetterProducer {
+  let producer: RecordProducer | undefined;
   return {
-    start: () => producer.connect(),
-    async send(records) {
-      const byTopic = new Map<string, { key: Buffer | null; value: Buffer | null; headers: IHeaders }[]>();
-      for (const record of records) {
-        const list = byTopic.get(record.topic) ?? [];
-        list.push({ key: record.key, value: record.value, headers: record.headers });
-        byTopic.set(record.topic, list);
-      }
-      if (byTopic.size === 0) return;
-      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    async start() {
+      producer = createRecordProducer(kafka);
     },
-    stop: () => producer.disconnect(),
+    async send(records) {
+      if (records.length === 0) return;
+      if (producer === undefined) throw new Error("the dead-letter producer is not started");
+      await producer.send(records);
+    },
+    async stop() {
+      await producer?.close();
+      producer = undefined;
+    },
   };
 }
