@@ -76,7 +76,12 @@ export interface PipelineEnv {
 }
 
 export function serviceSpecs(env: PipelineEnv): ServiceSpec[] {
-  const common = { DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, KAFKA_BROKERS: env.kafkaBrokers, LOG_LEVEL: "warn" };
+  const common = {
+    DATABASE_URL: env.databaseUrl,
+    REDIS_URL: env.redisUrl,
+    KAFKA_BROKERS: env.kafkaBrokers,
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
+  };
   return [
     {
       name: "counter",

@@ -201,12 +201,15 @@ async function main(): Promise<void> {
     const instances = specs.flatMap((spec) => {
       const count = spec.name === "counter" ? OPTIONS.counters : spec.name === "notifier" ? OPTIONS.notifiers : 1;
       const portVariable = spec.name === "counter" ? "COUNTER_HTTP_PORT" : "NOTIFIER_HTTP_PORT";
-      if (count === 1) return [spec];
+      // Static group membership, as a supervisor that restarts an instance under its own name would set it.
+      const instanceVariable = spec.name === "counter" ? "COUNTER_GROUP_INSTANCE_ID" : "NOTIFIER_GROUP_INSTANCE_ID";
+      if (spec.name === "query-api") return [spec];
+      if (count === 1) return [{ ...spec, env: { ...spec.env, [instanceVariable]: `${spec.name}-1` } }];
       return Array.from({ length: count }, (_, i) => ({
         ...spec,
         instance: i + 1,
         port: spec.port + 10 * i,
-        env: { ...spec.env, [portVariable]: String(spec.port + 10 * i) },
+        env: { ...spec.env, [portVariable]: String(spec.port + 10 * i), [instanceVariable]: `${spec.name}-${i + 1}` },
       }));
     });
     for (const spec of instances) {

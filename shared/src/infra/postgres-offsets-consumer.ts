@@ -228,9 +228,11 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
       return;
     }
     stream = next;
-    // Opened before the old one closes: the group keeps this member (closing first would rejoin).
-    if (previous !== undefined) await previous.close().catch(() => undefined);
     void readLoop(next, startedAt);
+    // Opened before the old one closes: the group keeps this member (closing first would rejoin).
+    // Not awaited: a close can wait for the old stream's in-flight fetch or a rebalance, and the new
+    // stream must not wait with it (seen: 20 s without fetching a newly assigned partition).
+    if (previous !== undefined) void previous.close().catch(() => undefined);
   }
 
   /** Rebuilds the fetch stream from the stored positions; requests while one runs coalesce into one more. */
