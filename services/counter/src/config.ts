@@ -28,7 +28,10 @@ export const counterEnvSchema = z.object({
    * rebalance; unset, the instance is a dynamic member and a killed one holds its partitions for the
    * session timeout. Two running instances must never share one (the second fences the first).
    */
-  COUNTER_GROUP_INSTANCE_ID: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, "letters, digits, . _ - (at most 249)").optional(),
+  COUNTER_GROUP_INSTANCE_ID: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,249}$/, "letters, digits, . _ - (at most 249)")
+    .optional(),
   /** Prefixes the Redis live-update channel and stream (keeps concurrent test runs apart); empty in production. */
 });
 
