@@ -16,6 +16,10 @@ if [ -n "${VAPID_ENV_FILE:-}" ] && [ -z "${NOTIFIER_VAPID_PUBLIC_KEY:-}" ] && [ 
   # shellcheck disable=SC1090 # written by scripts/dev-vapid-keys.ts: export lines only
   . "$VAPID_ENV_FILE"
 fi
+# Node's on-disk compile cache: a restarted service compiles its modules once, not at every start
+# (0.9 s instead of 1.25-1.37 s to "counter started" here), so a restarted static group member is
+# back in its group sooner.
+export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/honorarium-tracker/node-compile-cache}"
 flags="$(node -p 'const f = require("./shared/src/runtime/node-flags.json"); [...f.common, ...(f[process.argv[1]] ?? [])].join(" ")' "$1")"
 # shellcheck disable=SC2086 # the flags are separate words
 exec node $flags "services/$1/src/main.ts"

@@ -1,4 +1,6 @@
 import { type ChildProcess, type StdioOptions, spawn } from "node:child_process";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { COMMON_NODE_FLAGS, type ServiceName, serviceEntry, serviceNodeFlags } from "../runtime/node-flags.ts";
 
@@ -28,11 +30,18 @@ export interface SpawnNodeOptions {
   cwd?: string;
 }
 
+/**
+ * Node's on-disk compile cache, shared with scripts/start-service.sh: a service restarted on a busy
+ * machine compiles its modules once, not at every start (0.9 s instead of 1.25-1.37 s to "started"
+ * on a quiet one), which is what a restarted static group member waits for.
+ */
+export const NODE_COMPILE_CACHE = process.env.NODE_COMPILE_CACHE ?? join(homedir(), ".cache", "honorarium-tracker", "node-compile-cache");
+
 /** A Node process of this project (a tool or a script), on the runner's clock, with the given env. */
 export function spawnNode(entry: string, options: SpawnNodeOptions): ChildProcess {
   return spawn(process.execPath, [...(options.flags ?? COMMON_NODE_FLAGS), entry, ...(options.args ?? [])], {
     cwd: options.cwd ?? REPO_ROOT,
-    env: { ...inheritedProcessEnv(), ...options.env },
+    env: { ...inheritedProcessEnv(), NODE_COMPILE_CACHE, ...options.env },
     stdio: options.stdio ?? ["ignore", "pipe", "pipe"],
   });
 }
