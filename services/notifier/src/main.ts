@@ -87,7 +87,7 @@ export function createNotifier(
     // A new notifier database does not notify every crossing the topic still holds.
     startAt: "first-delivered",
     partitionsConsumedConcurrently: 3,
-    // Notifications are due within 60 s: an idle fetch returns after 100 ms, not KafkaJS's 5 s.
+    // Notifications are due within 60 s: an idle fetch returns after 100 ms, not after the client's default 5 s.
     maxWaitTimeInMs: 100,
     sessionTimeoutMs: config.kafkaSessionTimeoutMs,
     groupInstanceId: config.groupInstanceId,

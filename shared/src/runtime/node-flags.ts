@@ -5,7 +5,8 @@
  * docker-compose, the Dockerfile), the scripts' NODE_OPTIONS (scripts/lib.sh), and every test or
  * benchmark that spawns a service.
  *
- * - common: KafkaJS 2.2.4 schedules timers with negative delays, which Node ≥ 24 warns about.
+ * - common: KafkaJS 2.2.4 (the tests' and benchmarks' own client since the services moved to
+ *   @platformatic/kafka) schedules timers with negative delays, which Node ≥ 24 warns about.
  * - counter: the heap cap keeps its peak RSS under 300 MB at full speed (bench/counter).
  */
 import flags from "./node-flags.json" with { type: "json" };
