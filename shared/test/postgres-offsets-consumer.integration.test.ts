@@ -117,7 +117,7 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
       topic,
       "seek",
       {
-        applyBatch: async ({ messages }, _heartbeat, acceptGapFrom): Promise<BatchDecision> => {
+        applyBatch: async ({ messages }, acceptGapFrom): Promise<BatchDecision> => {
           const first = messages[0]?.offset ?? "?";
           seen.push({ first, acceptGapFrom });
           // The first time, pretend Postgres holds position 2: the consumer must fetch again from there.
@@ -170,7 +170,7 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
       {
         // As the stored-offset guard decides: a batch starting above the stored position asks for a
         // seek unless the consumer hands the gap over as real.
-        applyBatch: async ({ messages }, _heartbeat, acceptGapFrom): Promise<BatchDecision> => {
+        applyBatch: async ({ messages }, acceptGapFrom): Promise<BatchDecision> => {
           const first = messages[0]?.offset ?? "?";
           seen.push({ first, acceptGapFrom });
           if (BigInt(first) > 1n && acceptGapFrom !== "1") return { kind: "seek", offset: "1" };

@@ -1,6 +1,6 @@
 import { Admin, Producer, compatibilityPartitioner, stringSerializer, type MessageToProduce } from "@platformatic/kafka";
 import type { Logger } from "pino";
-import { createTransientFaultGate } from "./transient-faults.ts";
+import { createTransientFaultGate, errorTree } from "./transient-faults.ts";
 
 /**
  * The project's handle on a Kafka cluster: where it is, who we are, where its clients log. The
@@ -142,19 +142,10 @@ export interface TopicSpec {
 
 /** A Kafka error answer anywhere in an error's tree (the client nests them in AggregateErrors). */
 export function kafkaErrorNames(error: unknown): string[] {
-  const names: string[] = [];
-  const pending: unknown[] = [error];
-  const seen = new Set<unknown>();
-  while (pending.length > 0 && seen.size < 50) {
-    const next = pending.shift();
-    if (next === null || typeof next !== "object" || seen.has(next)) continue;
-    seen.add(next);
-    const { apiId, cause, errors } = next as { apiId?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof apiId === "string") names.push(apiId);
-    pending.push(cause);
-    if (Array.isArray(errors)) pending.push(...(errors as unknown[]));
-  }
-  return names;
+  return errorTree(error).flatMap((current) => {
+    const { apiId } = current as { apiId?: unknown };
+    return typeof apiId === "string" ? [apiId] : [];
+  });
 }
 
 /** Creates the topics that do not exist yet, and waits until every partition has a leader; existing ones are left as they are. */

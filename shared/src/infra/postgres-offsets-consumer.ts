@@ -60,7 +60,7 @@ export interface PostgresOffsetsConsumerOptions {
    * offset, so a later first offset means the offsets between do not exist (transaction markers,
    * retention) and the gap is accepted.
    */
-  applyBatch: (batch: PartitionBatch, heartbeat: () => Promise<void>, acceptGapFrom: string | undefined) => Promise<BatchDecision>;
+  applyBatch: (batch: PartitionBatch, acceptGapFrom: string | undefined) => Promise<BatchDecision>;
   onLag?: (topic: string, partition: number, lag: number) => void;
   /**
    * A configuration error (authorisation, an invalid group, an unsupported setting): retrying
@@ -150,7 +150,6 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
   const alive = () => {
     lastAliveAt = Date.now();
   };
-  const heartbeat = async () => undefined;
 
   function fatal(error: Error): void {
     joined = false;
@@ -347,7 +346,7 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
         const round = work.slice(i, i + options.partitionsConsumedConcurrently).map(async ([key, batch]) => {
           const acceptGapFrom = seen.has(key) ? undefined : (startedAt.get(key) ?? "0");
           seen.add(key);
-          return { key, batch, decision: await apply(batch, acceptGapFrom) };
+          return { batch, decision: await apply(batch, acceptGapFrom) };
         });
         const settled = await Promise.allSettled(round);
         if (stream !== source) return;
@@ -393,7 +392,6 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
   ): Promise<BatchDecision> {
     const task = options.applyBatch(
       { topic: batch.topic, partition: batch.partition, messages: batch.records.map(toInboundMessage) },
-      heartbeat,
       acceptGapFrom,
     );
     inFlight.add(task);

@@ -34,7 +34,7 @@ export async function applyBatchOrOneByOne<M extends { offset: string }>(
   messages: readonly M[],
   acceptGapFrom: string | undefined,
   apply: RefusableApply<M>,
-  options: { heartbeat: () => Promise<void>; onRefused?: (error: Error) => void },
+  options: { onRefused?: (error: Error) => void },
 ): Promise<BatchDecision> {
   try {
     return await apply(messages, acceptGapFrom, null);
@@ -54,7 +54,6 @@ export async function applyBatchOrOneByOne<M extends { offset: string }>(
     if (decision.kind === "seek") return decision;
     // Offsets missing inside a fetched batch are real gaps (compaction, transaction markers).
     gap = (BigInt(message.offset) + 1n).toString();
-    await options.heartbeat();
   }
   if (decision === undefined) throw new Error("applyBatchOrOneByOne needs at least one message");
   return decision;

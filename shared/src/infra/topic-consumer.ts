@@ -30,7 +30,7 @@ export interface HandlerResult {
  * service contributes only handlers, and adding a topic is one more handler.
  */
 export interface TopicHandler {
-  apply(trx: Knex.Transaction, messages: readonly InboundMessage[], heartbeat: () => Promise<void>): Promise<HandlerResult>;
+  apply(trx: Knex.Transaction, messages: readonly InboundMessage[]): Promise<HandlerResult>;
 }
 
 /** A dead letter as it goes to `<topic>.dlq`: the original key, bytes and headers, and the reason headers. */
@@ -130,7 +130,6 @@ export function createTopicConsumer(options: TopicConsumerOptions): PostgresOffs
     topic: string,
     partition: number,
     messages: readonly InboundMessage[],
-    heartbeat: () => Promise<void>,
     acceptGapFrom: string | undefined,
     refusedBy: Error | null,
   ): Promise<BatchDecision> {
@@ -142,7 +141,7 @@ export function createTopicConsumer(options: TopicConsumerOptions): PostgresOffs
       applyAtStoredOffset(trx, { group: options.group, topic, partition, startAt, acceptGapFrom }, messages, async (fresh) => {
         const result: HandlerResult =
           refusedBy === null
-            ? await handler.apply(trx, fresh, heartbeat)
+            ? await handler.apply(trx, fresh)
             : {
                 deadLetters: fresh.map((message) => ({ offset: message.offset, errorCode: "rejected", reason: refusalReason(refusedBy) })),
                 outcomes: { rejected: fresh.length },
@@ -194,13 +193,12 @@ export function createTopicConsumer(options: TopicConsumerOptions): PostgresOffs
     loadPositions: () => loadGroupOffsets(db, options.group),
     onLag: options.onLag,
     onFatal: options.onFatal,
-    applyBatch: (batch: PartitionBatch, heartbeat, acceptGapFrom) =>
+    applyBatch: (batch: PartitionBatch, acceptGapFrom) =>
       applyBatchOrOneByOne(
         batch.messages,
         acceptGapFrom,
-        (messages, gap, refusedBy) => applyInTransaction(batch.topic, batch.partition, messages, heartbeat, gap, refusedBy),
+        (messages, gap, refusedBy) => applyInTransaction(batch.topic, batch.partition, messages, gap, refusedBy),
         {
-          heartbeat,
           onRefused: (error) =>
             logger.warn(
               { err: error.message, topic: batch.topic, partition: batch.partition },

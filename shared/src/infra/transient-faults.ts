@@ -73,19 +73,28 @@ const CONFIGURATION_PATTERNS: readonly RegExp[] = [
   /not authorized|authorization failed/i,
 ];
 
-export function isConfigurationError(error: unknown): boolean {
-  // The cause chain and, for the client's aggregated errors, their `errors`.
+/**
+ * An error and the errors inside it, breadth first: its `cause` chain and, for aggregated errors
+ * (the Kafka client nests a broker's answers in them), their `errors`. At most 50, each once.
+ */
+export function errorTree(error: unknown): Error[] {
+  const found: Error[] = [];
   const pending: unknown[] = [error];
-  const seen = new Set<unknown>();
-  while (pending.length > 0 && seen.size < 50) {
+  while (pending.length > 0 && found.length < 50) {
     const current = pending.shift();
-    if (!(current instanceof Error) || seen.has(current)) continue;
-    seen.add(current);
-    const { type, apiId, code, errors } = current as { type?: unknown; apiId?: unknown; code?: unknown; errors?: unknown };
-    const text = [current.name, type, apiId, code, current.message].filter((part) => typeof part === "string").join(" ");
-    if (CONFIGURATION_PATTERNS.some((pattern) => pattern.test(text))) return true;
+    if (!(current instanceof Error) || found.includes(current)) continue;
+    found.push(current);
     pending.push(current.cause);
+    const { errors } = current as { errors?: unknown };
     if (Array.isArray(errors)) pending.push(...(errors as unknown[]));
   }
-  return false;
+  return found;
+}
+
+export function isConfigurationError(error: unknown): boolean {
+  return errorTree(error).some((current) => {
+    const { type, apiId, code } = current as { type?: unknown; apiId?: unknown; code?: unknown };
+    const text = [current.name, type, apiId, code, current.message].filter((part) => typeof part === "string").join(" ");
+    return CONFIGURATION_PATTERNS.some((pattern) => pattern.test(text));
+  });
 }

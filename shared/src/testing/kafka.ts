@@ -24,11 +24,14 @@ export function testKafkaClient(brokers: readonly string[], logger: Logger, clie
   return createKafka({ brokers: [...brokers], clientId, logger });
 }
 
-/** Creates topics through the services' own admin path and waits until every partition has a leader. */
-export async function createTopics(kafka: Kafka | KafkaClient, topics: string[], numPartitions = 1): Promise<void> {
-  const brokers = "brokers" in kafka ? kafka.brokers : await brokersOf(kafka);
+/**
+ * Creates topics through the services' own admin path (ensureTopics) and waits until every
+ * partition has a leader; the brokers are those the test's KafkaJS client reaches.
+ */
+export async function createTopics(kafka: Kafka, topics: string[], numPartitions = 1): Promise<void> {
+  const brokers = await brokersOf(kafka);
   await ensureTopics(
-    createKafka({ brokers: [...brokers], clientId: uniqueName("test-admin"), logger: createLogger("test-topics", "silent") }),
+    testKafkaClient(brokers, createLogger("test-topics", "silent")),
     topics.map((topic) => ({ topic, numPartitions })),
   );
 }

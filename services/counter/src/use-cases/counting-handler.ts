@@ -29,7 +29,7 @@ export interface CountingHandlerOptions {
 export function createCountingHandler(options: CountingHandlerOptions): TopicHandler {
   const newId = options.newId ?? randomUUID;
   return {
-    async apply(trx, messages, heartbeat): Promise<HandlerResult> {
+    async apply(trx, messages): Promise<HandlerResult> {
       const timings: Record<string, number> = { messages: messages.length };
       let mark = performance.now();
       const lap = (stage: string) => {
@@ -91,7 +91,6 @@ export function createCountingHandler(options: CountingHandlerOptions): TopicHan
       lap("loadCounts");
       const plan = planCountingBatch({ ledger, monthCounts, tiersByOrganization, timeZones, openingBalances }, events, newId);
       lap("plan");
-      await heartbeat();
 
       for (const rejection of plan.rejections)
         deadLetters.push({ offset: rejection.offset, errorCode: "rejected", reason: rejection.reason });

@@ -17,7 +17,7 @@ export interface DeliveryHandlerOptions {
  */
 export function createDeliveryHandler(options: DeliveryHandlerOptions): TopicHandler {
   return {
-    async apply(trx, messages, heartbeat): Promise<HandlerResult> {
+    async apply(trx, messages): Promise<HandlerResult> {
       const deadLetters: DeadLetter[] = [];
       const events: DeliveryEventAt[] = [];
       for (const message of messages) {
@@ -46,7 +46,6 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): TopicHan
       );
       const periodCounts = await loadPeriodCounts(trx, periodCountsNeeded(events, existing, timeZones));
       const plan = planDeliveryBatch({ existing, periodCounts, timeZones, coordinatorOrganizations }, events);
-      await heartbeat();
 
       for (const rejection of plan.rejections)
         deadLetters.push({ offset: rejection.offset, errorCode: "rejected", reason: rejection.reason });
