@@ -302,6 +302,14 @@ async function main(): Promise<void> {
     };
 
     /** Per partition of `topic`: the group's stored next offset and the high watermark. */
+    /** The group's stored next offset per partition of `topic`. */
+    const storedOffsets = async (group: string, topic: string): Promise<Map<number, number>> => {
+      const rows = await pool.query<{ partition: number; next_offset: string }>(
+        "select partition, next_offset from consumer_offsets where consumer_group = $1 and topic = $2",
+        [group, topic],
+      );
+      return new Map(rows.rows.map((row) => [row.partition, Number(row.next_offset)]));
+    };
     const partitionPositions = async (group: string, topic: string): Promise<Map<number, { stored: number; high: number }>> => {
       const positions = new Map<number, { stored: number; high: number }>();
       const a = kafka.admin();
@@ -311,13 +319,9 @@ async function main(): Promise<void> {
       } finally {
         await a.disconnect().catch(() => undefined);
       }
-      const rows = await pool.query<{ partition: number; next_offset: string }>(
-        "select partition, next_offset from consumer_offsets where consumer_group = $1 and topic = $2",
-        [group, topic],
-      );
-      for (const row of rows.rows) {
-        const entry = positions.get(row.partition);
-        if (entry !== undefined) entry.stored = Number(row.next_offset);
+      for (const [partition, stored] of await storedOffsets(group, topic)) {
+        const entry = positions.get(partition);
+        if (entry !== undefined) entry.stored = stored;
       }
       return positions;
     };
@@ -332,11 +336,7 @@ async function main(): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         try {
-          const rows = await pool.query<{ partition: number; next_offset: string }>(
-            "select partition, next_offset from consumer_offsets where consumer_group = $1 and topic = $2",
-            [group, topic],
-          );
-          const now = new Map(rows.rows.map((row) => [row.partition, Number(row.next_offset)]));
+          const now = await storedOffsets(group, topic);
           if (waiting.every(([partition, p]) => (now.get(partition) ?? 0) > p.stored)) return Date.now();
         } catch {
           // PostgreSQL restarting: ask again
