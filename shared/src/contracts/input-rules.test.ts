@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   EXAMPLE_ASSIGNMENT_CANCELLED,
@@ -86,6 +87,27 @@ describe("decodeEvent (one set of input rules for every topic)", () => {
       expect(decoded.event.reason).toBe("sick\uFFFD \uFFFD");
       expect(decoded.event["x\uFFFD"]).toEqual({ note: "\uFFFDa" });
     }
+  });
+
+  it("any reason decodes to its storable form, whether its JSON escapes the unstorable characters or not", () => {
+    const piece = fc.oneof(fc.constantFrom("\u0000", "\ud800", "\udc00", "\ud83d\ude00", "\\", "\\u", "u0000", "\"", "æ"), fc.string());
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const reason = pieces.join("");
+        const event = { ...EXAMPLE_ASSIGNMENT_CANCELLED, cancelledAt: "2026-03-09T10:00:00Z", reason };
+        const rules = { schema: assignmentCancelledSchema, timeFields: assignmentCancelledTimes };
+        // JSON.stringify escapes NUL and lone surrogates (\\u0000, \\ud800). Written raw instead, a
+        // lone surrogate is U+FFFD in UTF-8 (and the decoder takes its no-escape path); a raw NUL is not JSON.
+        const escaped = JSON.stringify(event);
+        const raw = escaped.replace(/(?<!\\)((?:\\\\)*)\\u(d[89a-f][0-9a-f]{2})/g, (_, slashes: string, hex: string) =>
+          `${slashes}${String.fromCharCode(parseInt(hex, 16))}`,
+        );
+        for (const text of [escaped, raw]) {
+          const decoded = decodeEvent(Buffer.from(text), BROKER, rules);
+          expect(decoded.ok && decoded.event.reason).toBe(escapeUnstorableText(reason));
+        }
+      }),
+    );
   });
 
   it("keeps well-formed text, surrogate pairs included", () => {
