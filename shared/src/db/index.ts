@@ -4,3 +4,4 @@ export * from "./migrate.ts";
 export * from "./tables.ts";
 export * from "./organizations.ts";
 export * from "./consumer-offsets.ts";
+export * from "./array-literal.ts";

@@ -1,4 +1,4 @@
-import type { Knex } from "@honorarium/shared/db";
+import { type Knex, plainArrayLiteral } from "@honorarium/shared/db";
 import type { PeriodType } from "@honorarium/shared/domain";
 import type { CountingPlan, LedgerEntry, LedgerState, PlannedCrossing } from "../../domain/counting-plan.ts";
 import { countKey, ledgerKey, openingBalanceKey } from "../../domain/counting-plan.ts";
@@ -23,7 +23,7 @@ export async function lockMentors(trx: Knex.Transaction, mentors: readonly { pee
     `select pg_advisory_xact_lock(h) from (
        select distinct hashtextextended(m, 0) as h from unnest(?::text[]) as u(m)
      ) locks order by h`,
-    [mentors.map((m) => m.peerMentorId)],
+    [plainArrayLiteral(new Set(mentors.map((m) => m.peerMentorId)))],
   );
 }
 
@@ -54,7 +54,7 @@ export async function loadLedger(
             l.month_key, l.activity_date::text as activity_date, l.cancelled_at, l.confirm_event_id, l.cancel_event_id, l.cancel_reason
      from assignment_ledger l
      join (select distinct a, m from unnest(?::uuid[], ?::uuid[]) as k(a, m)) k on l.assignment_id = k.a and l.peer_mentor_id = k.m`,
-    [keys.map((k) => k.assignmentId), keys.map((k) => k.peerMentorId)],
+    [plainArrayLiteral(keys.map((k) => k.assignmentId)), plainArrayLiteral(keys.map((k) => k.peerMentorId))],
   );
   for (const row of result.rows) {
     ledger.set(ledgerKey(row.assignment_id, row.peer_mentor_id), {
@@ -90,7 +90,11 @@ export async function loadMonthCounts(
      from mentor_month_counts c
      join (select distinct o, m, y from unnest(?::uuid[], ?::uuid[], ?::text[]) as k(o, m, y)) k
        on c.peer_mentor_id = k.m and c.organization_id = k.o and left(c.month_key, 4) = k.y`,
-    [years.map((y) => y.organizationId), years.map((y) => y.peerMentorId), years.map((y) => y.year)],
+    [
+      plainArrayLiteral(years.map((y) => y.organizationId)),
+      plainArrayLiteral(years.map((y) => y.peerMentorId)),
+      plainArrayLiteral(years.map((y) => y.year)),
+    ],
   );
   for (const row of result.rows) {
     counts.set(countKey(row.organization_id, row.scope_id, row.peer_mentor_id, row.month_key), row.confirmed_count);
@@ -109,6 +113,7 @@ export async function loadOpeningBalances(
 ): Promise<Map<string, number>> {
   const balances = new Map<string, number>();
   if (mentors.length === 0) return balances;
+  const distinct = [...new Map(mentors.map((m) => [`${m.organizationId}/${m.peerMentorId}`, m])).values()];
   const result: {
     rows: {
       organization_id: string;
@@ -123,7 +128,7 @@ export async function loadOpeningBalances(
      from opening_balances b
      join (select distinct o, m from unnest(?::uuid[], ?::uuid[]) as k(o, m)) k on b.peer_mentor_id = k.m and b.organization_id = k.o
      where b.assignment_count > 0`,
-    [mentors.map((m) => m.organizationId), mentors.map((m) => m.peerMentorId)],
+    [plainArrayLiteral(distinct.map((m) => m.organizationId)), plainArrayLiteral(distinct.map((m) => m.peerMentorId))],
   );
   for (const row of result.rows) {
     balances.set(
