@@ -148,8 +148,7 @@ describe("counter: exactly once under kill -9, rebalances and replays", () => {
       expect(kills).toBeGreaterThanOrEqual(5);
 
       // SIGTERM: finishes the batch in hand, flushes the relay, leaves the group, exits 0.
-      counter.child.kill("SIGTERM");
-      expect(await counter.exited, counter.stderr()).toBe(0);
+      expect(await counter.terminate(), counter.stderr()).toBe(0);
       settled = await expectExact(database, kafka, topics, workload, "after kills");
       const reconcile = await runTool("reconcile", [], env);
       expect(reconcile.code, reconcile.stderr).toBe(0);
@@ -166,8 +165,7 @@ describe("counter: exactly once under kill -9, rebalances and replays", () => {
       const counter = start(env);
       await waitCaughtUp(kafka, database.db, topics.group, [topics.confirmed, topics.cancelled], 90_000);
       await waitOutboxEmpty(database.db);
-      counter.child.kill("SIGTERM");
-      expect(await counter.exited, counter.stderr()).toBe(0);
+      expect(await counter.terminate(), counter.stderr()).toBe(0);
 
       const after = await actualState(
         database.db,
@@ -202,8 +200,7 @@ describe("counter: exactly once under kill -9, rebalances and replays", () => {
       await produceInOrder(producer, topics.cancelled, workload.lateCancels);
       await waitCaughtUp(kafka, database.db, topics.group, [topics.confirmed, topics.cancelled], 90_000);
       await waitOutboxEmpty(database.db);
-      second.child.kill("SIGTERM");
-      expect(await second.exited, second.stderr()).toBe(0);
+      expect(await second.terminate(), second.stderr()).toBe(0);
       await expectExact(database, kafka, topics, workload, "after rebalance");
     } finally {
       await database.drop();

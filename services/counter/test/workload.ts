@@ -278,16 +278,32 @@ export interface CounterProcess {
   child: ChildProcess;
   exited: Promise<number | null>;
   stderr: () => string;
+  /** SIGTERM once the counter has started (its signal handlers are installed), then its exit code. */
+  terminate: () => Promise<number | null>;
 }
 
 export function spawnCounter(env: Record<string, string>): CounterProcess {
-  const child = spawnService("counter", { env, stdio: ["ignore", "ignore", "pipe"] });
+  // Info level on stdout, read only for "counter started": a SIGTERM before the handlers are
+  // installed would end the process by the signal (exit code null) instead of a clean stop.
+  const child = spawnService("counter", { env: { ...env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, exited, stderr: () => stderr };
+  const started = new Promise<void>((resolve) => {
+    let tail = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      tail = (tail + chunk.toString()).slice(-4000);
+      if (tail.includes('"msg":"counter started"')) resolve();
+    });
+  });
+  const terminate = async () => {
+    await Promise.race([started, exited]);
+    child.kill("SIGTERM");
+    return exited;
+  };
+  return { child, exited, stderr: () => stderr, terminate };
 }
 
 export async function runTool(
