@@ -87,8 +87,8 @@ type KafkaRecord = Message<Buffer, Buffer, string, string>;
 
 const HINT_INTERVAL_MS = 1000;
 const LAG_INTERVAL_MS = 5000;
-/** Messages taken from the stream's buffer per round (the partitions' batches of one round are applied side by side). */
-const MAX_MESSAGES_PER_ROUND = 20_000;
+/** Messages read from the stream and not yet applied, over all partitions (queued or in a batch being applied). */
+const MAX_HELD_MESSAGES = 20_000;
 /** Heartbeats come every sessionTimeout/10 (≤ 3 s) and idle fetches every ≤ 5 s: 10 s of silence is an outage. */
 export const CONSUMER_LIVENESS_MS = 10_000;
 /**
@@ -306,7 +306,14 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
     await openStream(created);
   }
 
-  /** Buffered messages grouped by partition, a round at a time, applied side by side. */
+  /**
+   * One lane per partition: a partition's messages are applied in order, one batch at a time, and
+   * up to partitionsConsumedConcurrently lanes apply side by side. A lane that finishes takes what
+   * arrived for its partition meanwhile, at once: no lane waits for the others (a round-based loop
+   * left the main thread idle while the slowest transaction of a round finished, and Postgres idle
+   * while the next round was decoded). Messages held (queued or being applied) are bounded by
+   * MAX_HELD_MESSAGES; past it the stream's buffer fills and the client stops fetching.
+   */
   async function readLoop(source: Stream, startedAt: ReadonlyMap<string, string>): Promise<void> {
     let wake: (() => void) | undefined;
     const kick = () => {
@@ -323,66 +330,104 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
       kick();
       if (stream === source) scheduleRecreate(error);
     });
-    const seen = new Set<string>();
-    while (stream === source && !stopping) {
-      const batches = new Map<string, { topic: string; partition: number; records: KafkaRecord[] }>();
-      let taken = 0;
-      for (let record: KafkaRecord | null; taken < MAX_MESSAGES_PER_ROUND && (record = source.read() as KafkaRecord | null) !== null;) {
-        const key = keyOf(record.topic, record.partition);
-        let batch = batches.get(key);
-        if (batch === undefined) batches.set(key, (batch = { topic: record.topic, partition: record.partition, records: [] }));
-        batch.records.push(record);
-        taken += 1;
-      }
-      if (taken === 0) {
-        if (source.destroyed || source.readableEnded) return;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        continue;
-      }
-      const work = [...batches.entries()];
-      for (let i = 0; i < work.length && stream === source && !stopping; i += options.partitionsConsumedConcurrently) {
-        const round = work.slice(i, i + options.partitionsConsumedConcurrently).map(async ([key, batch]) => {
-          const acceptGapFrom = seen.has(key) ? undefined : (startedAt.get(key) ?? "0");
-          seen.add(key);
-          return { batch, decision: await apply(batch, acceptGapFrom) };
-        });
-        const settled = await Promise.allSettled(round);
-        if (stream !== source) return;
-        const failed = settled.find((result) => result.status === "rejected");
-        if (failed !== undefined) {
-          const cause = failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
-          if (isConfigurationError(cause)) return fatal(cause);
-          logger[crashes.levelFor("error", `${cause.name} ${cause.message}`)](
-            { err: cause },
-            "applying a batch failed; fetching again from the stored positions",
-          );
-          source.pause();
-          requestRebuild(backoff());
-          return;
-        }
-        let seek = false;
-        for (const result of settled) {
-          if (result.status !== "fulfilled") continue;
-          const { batch, decision } = result.value;
-          if (decision.kind === "seek") {
-            logger.info(
-              { topic: batch.topic, partition: batch.partition, offset: decision.offset },
-              "fetch position ran ahead of the stored offset; fetching again from the stored positions",
+    interface Lane {
+      key: string;
+      topic: string;
+      partition: number;
+      queue: KafkaRecord[];
+      applying: boolean;
+      /** The first batch of a lane answers the fetch at the partition's stored position (acceptGapFrom). */
+      started: boolean;
+    }
+    const lanes = new Map<string, Lane>();
+    let held = 0;
+    let applying = 0;
+    let abandoned = false;
+    const active = () => stream === source && !stopping && !abandoned;
+
+    // A failed apply or a seek ends this stream: no lane starts again, and the stream is rebuilt
+    // from the stored positions (batches still applying finish; Postgres ignores what they repeat).
+    function abandon(delayMs: number | undefined): void {
+      if (abandoned) return;
+      abandoned = true;
+      source.pause();
+      if (stream === source) requestRebuild(delayMs);
+      kick();
+    }
+
+    function startLane(lane: Lane): void {
+      const records = lane.queue;
+      lane.queue = [];
+      lane.applying = true;
+      applying += 1;
+      const acceptGapFrom = lane.started ? undefined : (startedAt.get(lane.key) ?? "0");
+      lane.started = true;
+      apply({ topic: lane.topic, partition: lane.partition, records }, acceptGapFrom)
+        .then(
+          (decision) => {
+            if (!active()) return;
+            if (decision.kind === "seek") {
+              logger.info(
+                { topic: lane.topic, partition: lane.partition, offset: decision.offset },
+                "fetch position ran ahead of the stored offset; fetching again from the stored positions",
+              );
+              abandon(undefined);
+              return;
+            }
+            failures = 0;
+            hint(lane.topic, lane.partition, decision.nextOffset, records.at(-1)?.leaderEpoch ?? -1);
+          },
+          (reason: unknown) => {
+            if (!active()) return;
+            const cause = reason instanceof Error ? reason : new Error(String(reason));
+            if (isConfigurationError(cause)) {
+              abandoned = true;
+              fatal(cause);
+              return;
+            }
+            logger[crashes.levelFor("error", `${cause.name} ${cause.message}`)](
+              { err: cause },
+              "applying a batch failed; fetching again from the stored positions",
             );
-            seek = true;
-            continue;
-          }
-          failures = 0;
-          hint(batch.topic, batch.partition, decision.nextOffset, batch.records.at(-1)?.leaderEpoch ?? -1);
+            abandon(backoff());
+          },
+        )
+        .finally(() => {
+          lane.applying = false;
+          applying -= 1;
+          held -= records.length;
+          kick();
+        });
+    }
+
+    while (active()) {
+      let read = 0;
+      for (let record: KafkaRecord | null; held < MAX_HELD_MESSAGES && (record = source.read() as KafkaRecord | null) !== null;) {
+        const key = keyOf(record.topic, record.partition);
+        let lane = lanes.get(key);
+        if (lane === undefined) {
+          lane = { key, topic: record.topic, partition: record.partition, queue: [], applying: false, started: false };
+          lanes.set(key, lane);
         }
-        if (seek) {
-          source.pause();
-          requestRebuild();
-          return;
-        }
+        lane.queue.push(record);
+        held += 1;
+        read += 1;
       }
+      let started = 0;
+      for (const lane of [...lanes.values()]) {
+        if (applying >= options.partitionsConsumedConcurrently) break;
+        if (lane.applying || lane.queue.length === 0) continue;
+        // To the back of the order: lanes take turns when more partitions have data than may apply at once.
+        lanes.delete(lane.key);
+        lanes.set(lane.key, lane);
+        startLane(lane);
+        started += 1;
+      }
+      if (read > 0 || started > 0) continue;
+      if (applying === 0 && (source.destroyed || source.readableEnded)) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
   }
 
