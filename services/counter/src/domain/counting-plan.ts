@@ -193,6 +193,11 @@ export function countYearsNeeded(
 
 type TiersByPeriod = ReadonlyMap<PeriodType, readonly ThresholdTier[]>;
 
+function hasTierAt(tiers: readonly ThresholdTier[], count: number): boolean {
+  for (const tier of tiers) if (tier.thresholdCount === count) return true;
+  return false;
+}
+
 /**
  * tiersEffectiveAt by period type, memoized per organization and configuration window: the
  * effective set only changes at an effective_from or effective_until, so a batch computes it
@@ -258,23 +263,25 @@ export function planCountingBatch(state: CountingState, events: readonly Countin
   const rejections: CountingPlan["rejections"] = [];
   // One tally per (organization, scope, mentor): the long key is hashed once per event, and
   // months and periods are looked up by short keys (the hot path).
-  const tallies = new Map<string, MentorTally>();
+  // Found by mentor first and then by comparing (organization, scope): no key string is built per event.
+  const tallies: MentorTally[] = [];
+  const talliesByMentor = new Map<string, MentorTally[]>();
   const tallyOf = (organizationId: string, scopeId: string | null, peerMentorId: string): MentorTally => {
-    const key = mentorKey(organizationId, scopeId, peerMentorId);
-    let tally = tallies.get(key);
-    if (tally === undefined) {
-      tally = {
-        key,
-        organizationId,
-        scopeId,
-        peerMentorId,
-        months: new Map(),
-        periods: new Map(),
-        changedMonths: [],
-        crossedRecordIds: [],
-      };
-      tallies.set(key, tally);
-    }
+    let mentorTallies = talliesByMentor.get(peerMentorId);
+    if (mentorTallies === undefined) talliesByMentor.set(peerMentorId, (mentorTallies = []));
+    for (const tally of mentorTallies) if (tally.organizationId === organizationId && tally.scopeId === scopeId) return tally;
+    const tally: MentorTally = {
+      key: mentorKey(organizationId, scopeId, peerMentorId),
+      organizationId,
+      scopeId,
+      peerMentorId,
+      months: new Map(),
+      periods: new Map(),
+      changedMonths: [],
+      crossedRecordIds: [],
+    };
+    mentorTallies.push(tally);
+    tallies.push(tally);
     return tally;
   };
   const monthCount = (tally: MentorTally, monthKey: string): number => {
@@ -323,29 +330,35 @@ export function planCountingBatch(state: CountingState, events: readonly Countin
         continue;
       }
       const { monthKey, dateKey } = localCalendarKeys(event.confirmedAt, timeZoneOf(state.timeZones, event.organizationId));
-      const confirmFields = {
-        scopeId: event.scopeId,
-        coordinatorId: event.coordinatorId,
-        confirmedAt: event.confirmedAt,
-        monthKey,
-        activityDate: dateKey,
-        confirmEventId: event.eventId,
-      };
       if (existing === undefined) {
         ledger.set(key, {
           assignmentId: event.assignmentId,
           peerMentorId: event.peerMentorId,
           organizationId: event.organizationId,
-          ...confirmFields,
+          scopeId: event.scopeId,
+          coordinatorId: event.coordinatorId,
           state: "counted",
+          confirmedAt: event.confirmedAt,
+          monthKey,
+          activityDate: dateKey,
           cancelledAt: null,
+          confirmEventId: event.eventId,
           cancelEventId: null,
           cancelReason: null,
         });
         changedLedger.add(key);
       } else if (existing.state === "tombstone") {
         // The cancellation came first: remember the confirmation, never count it.
-        ledger.set(key, { ...existing, ...confirmFields, state: "cancelled" });
+        ledger.set(key, {
+          ...existing,
+          scopeId: event.scopeId,
+          coordinatorId: event.coordinatorId,
+          confirmedAt: event.confirmedAt,
+          monthKey,
+          activityDate: dateKey,
+          confirmEventId: event.eventId,
+          state: "cancelled",
+        });
         changedLedger.add(key);
         outcomes.push({ offset: item.offset, outcome: "suppressed" });
         continue;
@@ -362,6 +375,8 @@ export function planCountingBatch(state: CountingState, events: readonly Countin
         const tiers = effective.get(periodType);
         if (tiers === undefined) continue;
         const before = periodCount(tally, period);
+        // Most increments cross nothing: no array built for them (the hot path).
+        if (!hasTierAt(tiers, before + 1)) continue;
         for (const tier of tiersCrossed(tiers, before, before + 1)) {
           const recordId = newId();
           tally.crossedRecordIds.push(recordId);
@@ -445,7 +460,7 @@ export function planCountingBatch(state: CountingState, events: readonly Countin
 
   const countWrites: MonthCountWrite[] = [];
   const mentorChanges: MentorChange[] = [];
-  for (const tally of tallies.values()) {
+  for (const tally of tallies) {
     const { organizationId, scopeId, peerMentorId } = tally;
     for (const monthKey of tally.changedMonths) {
       countWrites.push({ organizationId, scopeId, peerMentorId, monthKey, count: tally.months.get(monthKey) ?? 0 });
