@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { COMMON_NODE_FLAGS, serviceEntry } from "@honorarium/shared/runtime";
+import { COMMON_NODE_FLAGS, SERVICE_PROCESS_ENV, serviceEntry } from "@honorarium/shared/runtime";
 import { freePort, spawnNode } from "@honorarium/shared/testing";
 import type { Knex } from "@honorarium/shared/db";
 import type { BenchKafka } from "./kafka.ts";
@@ -81,6 +81,7 @@ export async function spawnCounter(root: string, options: CounterOptions): Promi
   const child = spawnNode(`${root}${serviceEntry("counter")}`, {
     flags: [...COMMON_NODE_FLAGS, ...options.nodeFlags],
     env: {
+      ...SERVICE_PROCESS_ENV,
       DATABASE_URL: options.databaseUrl,
       KAFKA_BROKERS: options.brokers.join(","),
       REDIS_URL: options.redisUrl,

@@ -16,6 +16,14 @@ import flags from "./node-flags.json" with { type: "json" };
 
 export const COMMON_NODE_FLAGS: readonly string[] = flags.common;
 
+/**
+ * The environment every service process starts with, beside its flags (glibc's allocator): a fixed
+ * mmap threshold, so a freed fetch buffer goes back to the system instead of staying in a grown
+ * heap, and two malloc arenas instead of one per thread. bench/counter, 300k events, 2 runs each:
+ * peak RSS 277-279 MB instead of 294-299 MB at the same speed (28.9-29.5k vs 28.9-29.3k events/s).
+ */
+export const SERVICE_PROCESS_ENV: Readonly<Record<string, string>> = flags.env;
+
 export type ServiceName = "counter" | "notifier" | "query-api";
 
 export const SERVICE_NAMES: readonly ServiceName[] = ["counter", "notifier", "query-api"];

@@ -2,7 +2,7 @@ import { type ChildProcess, type StdioOptions, spawn } from "node:child_process"
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { COMMON_NODE_FLAGS, type ServiceName, serviceEntry, serviceNodeFlags } from "../runtime/node-flags.ts";
+import { COMMON_NODE_FLAGS, SERVICE_PROCESS_ENV, type ServiceName, serviceEntry, serviceNodeFlags } from "../runtime/node-flags.ts";
 
 /** The repository root (this file is shared/src/testing/processes.ts). */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -53,6 +53,7 @@ export function spawnService(
 ): ChildProcess {
   return spawnNode(`${REPO_ROOT}${serviceEntry(service)}`, {
     ...options,
+    env: { ...SERVICE_PROCESS_ENV, ...options.env },
     flags: [...serviceNodeFlags(service), ...(options.extraFlags ?? [])],
   });
 }
