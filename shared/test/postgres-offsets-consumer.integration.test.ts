@@ -188,4 +188,52 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
       await consumer.stop();
     }
   });
+
+  it("a partition whose batch is still applying holds up no other partition (one lane per partition)", async () => {
+    const topic = uniqueName("offsets-consumer-lanes");
+    await createTopics(kafka, [topic], 2);
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const applied: string[] = [];
+    const consumer = createPostgresOffsetsConsumer({
+      kafka: testKafkaClient(services.kafkaBrokers, logger),
+      loadPositions: async () => [],
+      group: uniqueName("lanes"),
+      topics: [topic],
+      partitionsConsumedConcurrently: 2,
+      sessionTimeoutMs: 6000,
+      logger,
+      applyBatch: async ({ partition, messages }): Promise<BatchDecision> => {
+        // Partition 0's first batch stays in its transaction until the test lets it go.
+        if (partition === 0) await slow;
+        applied.push(...messages.map((message) => message.value?.toString() ?? ""));
+        return { kind: "committed", nextOffset: String(Number(messages.at(-1)?.offset ?? 0) + 1) };
+      },
+      onFatal: () => undefined,
+    });
+    await consumer.start();
+    try {
+      await producer.send({
+        topic,
+        messages: [
+          { partition: 0, value: "a0" },
+          { partition: 1, value: "b0" },
+        ],
+      });
+      await eventually(async () => (applied.includes("b0") ? true : undefined), 30_000, "partition 1's first batch");
+      // A later batch of partition 1 is applied while partition 0's is still open (a round-based
+      // loop waited for the whole round, so b1 came only after a0).
+      await producer.send({ topic, messages: [{ partition: 1, value: "b1" }] });
+      await eventually(async () => (applied.includes("b1") ? true : undefined), 30_000, "partition 1's second batch");
+      expect(applied).toEqual(["b0", "b1"]);
+      release();
+      await eventually(async () => (applied.includes("a0") ? true : undefined), 30_000, "partition 0's batch");
+      expect(applied).toEqual(["b0", "b1", "a0"]);
+    } finally {
+      release();
+      await consumer.stop();
+    }
+  });
 });
