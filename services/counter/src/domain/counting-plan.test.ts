@@ -110,14 +110,18 @@ describe("planCountingBatch", () => {
     // Both increments to 3 are planned; the database's unique crossing index keeps only the first.
     expect(plan.crossings.map((c) => c.triggerAssignmentId)).toEqual([uuid(3), uuid(4)]);
     expect(plan.reviewChecks.find((r) => r.periodType === "calendar_year")).toMatchObject({ periodKey: "2026", lowestCount: 2 });
-    expect(plan.ledgerWrites.find((e) => e.assignmentId === uuid(2))?.state).toBe("cancelled");
+    expect([...plan.ledgerInserts, ...plan.ledgerUpdates].find((e) => e.assignmentId === uuid(2))?.state).toBe("cancelled");
   });
 
   it("cancel before confirm leaves a tombstone; the late confirmation is remembered but not counted", () => {
     const plan = planCountingBatch(state(), [cancel(7), confirm(7, "2026-02-01T10:00:00Z")], newId);
     expect(plan.outcomes.map((o) => o.outcome)).toEqual(["tombstoned", "suppressed"]);
     expect(plan.countWrites).toEqual([]);
-    expect(plan.ledgerWrites[0]).toMatchObject({ state: "cancelled", monthKey: "2026-02", confirmedAt: "2026-02-01T10:00:00Z" });
+    expect([...plan.ledgerInserts, ...plan.ledgerUpdates][0]).toMatchObject({
+      state: "cancelled",
+      monthKey: "2026-02",
+      confirmedAt: "2026-02-01T10:00:00Z",
+    });
   });
 
   it("decrements the month stored in the ledger and checks every period type for review", () => {
@@ -235,7 +239,9 @@ describe("planCountingBatch with opening balances", () => {
   it("a cancellation is judged against balance + counted", () => {
     const first = planCountingBatch(state({ openingBalances: balance(14) }), [confirm(1, "2026-03-01T10:00:00Z")], newId);
     expect(first.crossings.map((c) => c.assignmentCount)).toEqual([15]);
-    const ledger = new Map(first.ledgerWrites.map((entry) => [ledgerKey(entry.assignmentId, entry.peerMentorId), entry]));
+    const ledger = new Map(
+      [...first.ledgerInserts, ...first.ledgerUpdates].map((entry) => [ledgerKey(entry.assignmentId, entry.peerMentorId), entry]),
+    );
     const monthCounts = new Map([[countKey(ORG, SCOPE, MENTOR, "2026-03"), 1]]);
     const second = planCountingBatch(state({ openingBalances: balance(14), ledger, monthCounts }), [cancel(1)], newId);
     expect(second.reviewChecks).toContainEqual(
@@ -265,6 +271,71 @@ describe("planCountingBatch with opening balances", () => {
           }
         },
       ),
+    );
+  });
+
+  it("planning confirmations as new and re-planning with the rows their insert found gives the plan of the whole ledger (property)", () => {
+    const entryOf = (assignment: number, kind: "counted" | "cancelled" | "tombstone", month: number): LedgerEntry => {
+      const monthKey = `2026-${String(month).padStart(2, "0")}`;
+      const confirmed = kind === "tombstone" ? null : `${monthKey}-10T10:00:00Z`;
+      return {
+        assignmentId: uuid(assignment),
+        peerMentorId: MENTOR,
+        organizationId: ORG,
+        scopeId: kind === "tombstone" ? null : SCOPE,
+        coordinatorId: kind === "tombstone" ? null : COORD,
+        state: kind,
+        confirmedAt: confirmed,
+        monthKey: confirmed === null ? null : monthKey,
+        activityDate: confirmed === null ? null : `${monthKey}-10`,
+        cancelledAt: kind === "counted" ? null : "2026-05-01T00:00:00Z",
+        confirmEventId: confirmed === null ? null : uuid(8000 + assignment),
+        cancelEventId: kind === "counted" ? null : uuid(9000 + assignment),
+        cancelReason: null,
+      };
+    };
+    const stored = fc.dictionary(
+      fc.integer({ min: 1, max: 6 }).map(String),
+      fc.tuple(fc.constantFrom("counted" as const, "cancelled" as const, "tombstone" as const), fc.integer({ min: 1, max: 12 })),
+      { maxKeys: 6 },
+    );
+    const step = fc.oneof(
+      fc.tuple(fc.constant("confirm" as const), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 12 })),
+      fc.tuple(fc.constant("cancel" as const), fc.integer({ min: 1, max: 6 }), fc.constant(0)),
+    );
+    fc.assert(
+      fc.property(stored, fc.array(step, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 3 }), (rows, steps, counted) => {
+        const whole = new Map(
+          Object.entries(rows).map(([n, [kind, month]]) => {
+            const entry = entryOf(Number(n), kind, month);
+            return [ledgerKey(entry.assignmentId, entry.peerMentorId), entry];
+          }),
+        );
+        const events = steps.map(([kind, n, month]) =>
+          kind === "confirm" ? confirm(n, `2026-${String(month).padStart(2, "0")}-15T10:00:00Z`) : cancel(n),
+        );
+        const monthCounts = new Map([[countKey(ORG, SCOPE, MENTOR, "2026-03"), counted]]);
+        const planWith = (ledger: ReadonlyMap<string, LedgerEntry>) => {
+          let n = 0;
+          return planCountingBatch(state({ ledger, monthCounts }), events, () => uuid(200_000 + n++));
+        };
+        const keyOf = (entry: LedgerEntry) => ledgerKey(entry.assignmentId, entry.peerMentorId);
+        // As the counting handler does: the ledger read for cancellations only, the rest inserted as new.
+        const cancelled = new Set(
+          events.filter((e) => e.kind === "cancelled").map((e) => ledgerKey(e.event.assignmentId, e.event.peerMentorId)),
+        );
+        const first = new Map([...whole].filter(([key]) => cancelled.has(key)));
+        const optimistic = planWith(first);
+        const found = optimistic.ledgerInserts.filter((entry) => whole.has(keyOf(entry)));
+        const final =
+          found.length === 0
+            ? optimistic
+            : planWith(new Map([...first, ...found.map((entry) => [keyOf(entry), whole.get(keyOf(entry)) as LedgerEntry] as const)]));
+        expect(final).toEqual(planWith(whole));
+        const inserted = optimistic.ledgerInserts.filter((entry) => !whole.has(keyOf(entry))).map(keyOf);
+        expect(final.ledgerInserts.map(keyOf)).toEqual(inserted);
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -102,7 +102,10 @@ export interface MentorChange {
 }
 
 export interface CountingPlan {
-  ledgerWrites: LedgerEntry[];
+  /** Entries of (assignment, mentor) pairs absent from state.ledger: rows to insert. */
+  ledgerInserts: LedgerEntry[];
+  /** Changed entries of pairs in state.ledger: rows to update. */
+  ledgerUpdates: LedgerEntry[];
   countWrites: MonthCountWrite[];
   crossings: PlannedCrossing[];
   reviewChecks: ReviewCheck[];
@@ -476,7 +479,8 @@ export function planCountingBatch(state: CountingState, events: readonly Countin
     }
   }
   return {
-    ledgerWrites: [...changedLedger].map((key) => ledger.get(key) as LedgerEntry),
+    ledgerInserts: [...changedLedger].filter((key) => !state.ledger.has(key)).map((key) => ledger.get(key) as LedgerEntry),
+    ledgerUpdates: [...changedLedger].filter((key) => state.ledger.has(key)).map((key) => ledger.get(key) as LedgerEntry),
     countWrites,
     crossings,
     reviewChecks: [...reviews.values()],

@@ -7,9 +7,23 @@ import {
   decodeEvent,
 } from "@honorarium/shared/contracts";
 import { type Knex, loadTiersForEvaluation, loadTimeZones } from "@honorarium/shared/db";
-import { type CountingEvent, type MentorChange, countYearsNeeded, planCountingBatch } from "../domain/counting-plan.ts";
+import {
+  type CountingEvent,
+  type LedgerEntry,
+  type MentorChange,
+  countYearsNeeded,
+  ledgerKey,
+  planCountingBatch,
+} from "../domain/counting-plan.ts";
 import { thresholdCrossedEventOf } from "../domain/threshold-crossed-event.ts";
-import { lockMentors, loadLedger, loadMonthCounts, loadOpeningBalances, writeCountingPlan } from "../adapters/postgres/counting-store.ts";
+import {
+  insertNewLedgerEntries,
+  lockMentors,
+  loadLedger,
+  loadMonthCounts,
+  loadOpeningBalances,
+  writeCountingPlan,
+} from "../adapters/postgres/counting-store.ts";
 import type { DeadLetter, HandlerResult, TopicHandler } from "@honorarium/shared/infra";
 
 export interface CountingHandlerOptions {
@@ -23,6 +37,25 @@ export interface CountingHandlerOptions {
   newId?: () => string;
   /** Receives per-stage timings (ms) of each batch, for debug logs. */
   onTimings?: (timings: Record<string, number>) => void;
+}
+
+/**
+ * The second plan's new rows must be exactly those the first plan's insert wrote: the pairs that
+ * had no row (each row is built from the batch's events alone, so the same pairs mean the same
+ * rows). Anything else would leave the ledger and the counts apart, so the batch fails instead
+ * (and is retried from its offset).
+ */
+function assertSameInserts(
+  attempted: readonly LedgerEntry[],
+  existing: readonly { assignmentId: string; peerMentorId: string }[],
+  replanned: readonly LedgerEntry[],
+): void {
+  const keyOf = (pair: { assignmentId: string; peerMentorId: string }) => ledgerKey(pair.assignmentId, pair.peerMentorId);
+  const skipped = new Set(existing.map(keyOf));
+  const written = new Set(attempted.map(keyOf).filter((key) => !skipped.has(key)));
+  if (written.size !== replanned.length || !replanned.every((entry) => written.has(keyOf(entry)))) {
+    throw new Error("counting: the re-planned batch would insert other ledger rows than were inserted");
+  }
 }
 
 /** assignment.confirmed.v1 / assignment.cancelled.v1: ledger, counters, crossings, review flags, outbox. */
@@ -74,9 +107,15 @@ export function createCountingHandler(options: CountingHandlerOptions): TopicHan
         events.map(({ event }) => ({ organizationId: event.organizationId, peerMentorId: event.peerMentorId })),
       );
       lap("lock");
+      // Only cancellations read the ledger up front (they act on what their confirmation left).
+      // A confirmation is planned as new and its row inserted as such; the primary key finds the
+      // few that are not (a duplicate, a late confirmation after its cancellation), and the batch
+      // is then planned again knowing them. Under the mentors' locks nothing else writes these rows.
       const ledger = await loadLedger(
         trx,
-        events.map(({ event }) => ({ assignmentId: event.assignmentId, peerMentorId: event.peerMentorId })),
+        events.flatMap(({ kind, event }) =>
+          kind === "cancelled" ? [{ assignmentId: event.assignmentId, peerMentorId: event.peerMentorId }] : [],
+        ),
       );
       lap("loadLedger");
       const [timeZones, tiersByOrganization] = await configuration;
@@ -89,8 +128,17 @@ export function createCountingHandler(options: CountingHandlerOptions): TopicHan
         ),
       ]);
       lap("loadCounts");
-      const plan = planCountingBatch({ ledger, monthCounts, tiersByOrganization, timeZones, openingBalances }, events, newId);
+      let plan = planCountingBatch({ ledger, monthCounts, tiersByOrganization, timeZones, openingBalances }, events, newId);
       lap("plan");
+      const existing = await insertNewLedgerEntries(trx, plan.ledgerInserts);
+      lap("insertLedger");
+      if (existing.length > 0) {
+        const known = new Map([...ledger, ...(await loadLedger(trx, existing))]);
+        const attempted = plan.ledgerInserts;
+        plan = planCountingBatch({ ledger: known, monthCounts, tiersByOrganization, timeZones, openingBalances }, events, newId);
+        assertSameInserts(attempted, existing, plan.ledgerInserts);
+        lap("replan");
+      }
 
       for (const rejection of plan.rejections)
         deadLetters.push({ offset: rejection.offset, errorCode: "rejected", reason: rejection.reason });

@@ -199,6 +199,33 @@ const LEDGER_UPSERT = `insert into assignment_ledger (assignment_id, peer_mentor
     cancel_event_id = excluded.cancel_event_id, cancel_reason = excluded.cancel_reason
   returning 1`;
 
+// New rows only: a pair that exists is left as it is and reported (the caller re-plans with it).
+const LEDGER_INSERT = `insert into assignment_ledger (assignment_id, peer_mentor_id, organization_id, scope_id, coordinator_id, state,
+    confirmed_at, month_key, activity_date, cancelled_at, confirm_event_id, cancel_event_id, cancel_reason)
+  select "assignmentId", "peerMentorId", "organizationId", "scopeId", "coordinatorId", state,
+    "confirmedAt", "monthKey", "activityDate", "cancelledAt", "confirmEventId", "cancelEventId", "cancelReason"
+  from json_to_recordset(?::json) as e("assignmentId" uuid, "peerMentorId" uuid, "organizationId" uuid, "scopeId" uuid,
+    "coordinatorId" uuid, state text, "confirmedAt" timestamptz, "monthKey" text, "activityDate" date, "cancelledAt" timestamptz,
+    "confirmEventId" uuid, "cancelEventId" uuid, "cancelReason" text)
+  on conflict (assignment_id, peer_mentor_id) do nothing
+  returning assignment_id, peer_mentor_id`;
+
+/**
+ * Inserts ledger rows for pairs the batch believes new; returns the pairs that already had a row
+ * (nothing is written for those). One statement: the primary key's uniqueness check is the read.
+ */
+export async function insertNewLedgerEntries(
+  trx: Knex.Transaction,
+  entries: readonly LedgerEntry[],
+): Promise<{ assignmentId: string; peerMentorId: string }[]> {
+  if (entries.length === 0) return [];
+  const result: { rows: { assignment_id: string; peer_mentor_id: string }[] } = await trx.raw(LEDGER_INSERT, [JSON.stringify(entries)]);
+  const inserted = new Set(result.rows.map((row) => ledgerKey(row.assignment_id, row.peer_mentor_id)));
+  return entries
+    .filter((entry) => !inserted.has(ledgerKey(entry.assignmentId, entry.peerMentorId)))
+    .map((entry) => ({ assignmentId: entry.assignmentId, peerMentorId: entry.peerMentorId }));
+}
+
 // Absolute values: the plan computed them from counts read under the mentors' locks.
 const COUNTS_UPSERT = `insert into mentor_month_counts (organization_id, scope_id, peer_mentor_id, month_key, confirmed_count)
   select "organizationId", "scopeId", "peerMentorId", "monthKey", count
@@ -238,8 +265,9 @@ const REVIEWS_UPDATE = `update honorarium_records r set needs_review = true, rev
   returning 1`;
 
 /**
- * Writes the whole plan in one round trip (data-modifying CTEs): ledger rows, counters, crossing
- * records, their outbox events and review flags. Returns the crossings actually inserted.
+ * Writes the rest of the plan in one round trip (data-modifying CTEs): updated ledger rows (the new
+ * ones are in already: insertNewLedgerEntries), counters, crossing records, their outbox events and
+ * review flags. Returns the crossings actually inserted.
  */
 export async function writeCountingPlan(
   trx: Knex.Transaction,
@@ -253,7 +281,7 @@ export async function writeCountingPlan(
     parts.push(`${name} as (${sql})`);
     bindings.push(JSON.stringify(rows));
   };
-  add("ledger", LEDGER_UPSERT, plan.ledgerWrites);
+  add("ledger", LEDGER_UPSERT, plan.ledgerUpdates);
   add("counts", COUNTS_UPSERT, plan.countWrites);
   add("records", RECORDS_INSERT, recordRows(plan));
   if (plan.crossings.length > 0) {
