@@ -197,9 +197,11 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
       release = resolve;
     });
     const applied: string[] = [];
+    // Positions as Postgres would keep them: a stream rebuilt after the group join starts there.
+    const next = new Map<number, bigint>();
     const consumer = createPostgresOffsetsConsumer({
       kafka: testKafkaClient(services.kafkaBrokers, logger),
-      loadPositions: async () => [],
+      loadPositions: async () => [...next].map(([partition, offset]) => ({ topic, partition, nextOffset: offset.toString() })),
       group: uniqueName("lanes"),
       topics: [topic],
       partitionsConsumedConcurrently: 2,
@@ -208,8 +210,12 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
       applyBatch: async ({ partition, messages }): Promise<BatchDecision> => {
         // Partition 0's first batch stays in its transaction until the test lets it go.
         if (partition === 0) await slow;
-        applied.push(...messages.map((message) => message.value?.toString() ?? ""));
-        return { kind: "committed", nextOffset: String(Number(messages.at(-1)?.offset ?? 0) + 1) };
+        // The stored-offset guard: what is below the position was applied already.
+        const fresh = messages.filter((message) => BigInt(message.offset) >= (next.get(partition) ?? 0n));
+        applied.push(...fresh.map((message) => message.value?.toString() ?? ""));
+        const nextOffset = BigInt(messages.at(-1)?.offset ?? "0") + 1n;
+        next.set(partition, nextOffset > (next.get(partition) ?? 0n) ? nextOffset : (next.get(partition) ?? 0n));
+        return { kind: "committed", nextOffset: (next.get(partition) ?? nextOffset).toString() };
       },
       onFatal: () => undefined,
     });
