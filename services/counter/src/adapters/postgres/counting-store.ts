@@ -184,14 +184,16 @@ function reviewRows(plan: CountingPlan) {
   }));
 }
 
-// The plan's own objects are the JSON (camelCase columns): no row objects built per event.
-const LEDGER_UPSERT = `insert into assignment_ledger (assignment_id, peer_mentor_id, organization_id, scope_id, coordinator_id, state,
+// Ledger rows from the plan's own objects as JSON (camelCase columns): no row objects built per event.
+const LEDGER_ROWS_INSERT = `insert into assignment_ledger (assignment_id, peer_mentor_id, organization_id, scope_id, coordinator_id, state,
     confirmed_at, month_key, activity_date, cancelled_at, confirm_event_id, cancel_event_id, cancel_reason)
   select "assignmentId", "peerMentorId", "organizationId", "scopeId", "coordinatorId", state,
     "confirmedAt", "monthKey", "activityDate", "cancelledAt", "confirmEventId", "cancelEventId", "cancelReason"
   from json_to_recordset(?::json) as e("assignmentId" uuid, "peerMentorId" uuid, "organizationId" uuid, "scopeId" uuid,
     "coordinatorId" uuid, state text, "confirmedAt" timestamptz, "monthKey" text, "activityDate" date, "cancelledAt" timestamptz,
-    "confirmEventId" uuid, "cancelEventId" uuid, "cancelReason" text)
+    "confirmEventId" uuid, "cancelEventId" uuid, "cancelReason" text)`;
+
+const LEDGER_UPSERT = `${LEDGER_ROWS_INSERT}
   on conflict (assignment_id, peer_mentor_id) do update set
     organization_id = excluded.organization_id, scope_id = excluded.scope_id, coordinator_id = excluded.coordinator_id,
     state = excluded.state, confirmed_at = excluded.confirmed_at, month_key = excluded.month_key,
@@ -200,13 +202,7 @@ const LEDGER_UPSERT = `insert into assignment_ledger (assignment_id, peer_mentor
   returning 1`;
 
 // New rows only: a pair that exists is left as it is and reported (the caller re-plans with it).
-const LEDGER_INSERT = `insert into assignment_ledger (assignment_id, peer_mentor_id, organization_id, scope_id, coordinator_id, state,
-    confirmed_at, month_key, activity_date, cancelled_at, confirm_event_id, cancel_event_id, cancel_reason)
-  select "assignmentId", "peerMentorId", "organizationId", "scopeId", "coordinatorId", state,
-    "confirmedAt", "monthKey", "activityDate", "cancelledAt", "confirmEventId", "cancelEventId", "cancelReason"
-  from json_to_recordset(?::json) as e("assignmentId" uuid, "peerMentorId" uuid, "organizationId" uuid, "scopeId" uuid,
-    "coordinatorId" uuid, state text, "confirmedAt" timestamptz, "monthKey" text, "activityDate" date, "cancelledAt" timestamptz,
-    "confirmEventId" uuid, "cancelEventId" uuid, "cancelReason" text)
+const LEDGER_INSERT = `${LEDGER_ROWS_INSERT}
   on conflict (assignment_id, peer_mentor_id) do nothing
   returning assignment_id, peer_mentor_id`;
 
