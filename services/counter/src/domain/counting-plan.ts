@@ -478,9 +478,12 @@ export function planCountingBatch(state: CountingState, events: readonly Countin
       });
     }
   }
+  const ledgerInserts: LedgerEntry[] = [];
+  const ledgerUpdates: LedgerEntry[] = [];
+  for (const key of changedLedger) (state.ledger.has(key) ? ledgerUpdates : ledgerInserts).push(ledger.get(key) as LedgerEntry);
   return {
-    ledgerInserts: [...changedLedger].filter((key) => !state.ledger.has(key)).map((key) => ledger.get(key) as LedgerEntry),
-    ledgerUpdates: [...changedLedger].filter((key) => state.ledger.has(key)).map((key) => ledger.get(key) as LedgerEntry),
+    ledgerInserts,
+    ledgerUpdates,
     countWrites,
     crossings,
     reviewChecks: [...reviews.values()],
