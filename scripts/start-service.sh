@@ -20,10 +20,14 @@ fi
 # (0.9 s instead of 1.25-1.37 s to "counter started" here), so a restarted static group member is
 # back in its group sooner.
 export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/honorarium-tracker/node-compile-cache}"
-# The allocator settings every service starts with (node-flags.json "env"); the environment's own win.
+# One read of node-flags.json (a node start costs time at every restart): first the allocator
+# settings every service starts with ("env"; the environment's own values win), last the flags.
+flags=""
 while IFS='=' read -r name value; do
-  if [ -n "$name" ] && [ -z "${!name:-}" ]; then export "$name=$value"; fi
-done < <(node -p 'Object.entries(require("./shared/src/runtime/node-flags.json").env).map(([k, v]) => `${k}=${v}`).join("\n")')
-flags="$(node -p 'const f = require("./shared/src/runtime/node-flags.json"); [...f.common, ...(f[process.argv[1]] ?? [])].join(" ")' "$1")"
+  if [ "$name" = "flags" ]; then flags="$value"
+  elif [ -z "${!name:-}" ]; then export "$name=$value"; fi
+done < <(node -p 'const f = require("./shared/src/runtime/node-flags.json");
+  [...Object.entries(f.env).map(([k, v]) => `${k}=${v}`), `flags=${[...f.common, ...(f[process.argv[1]] ?? [])].join(" ")}`].join("\n")' "$1")
+if [ -z "$flags" ]; then echo "start-service.sh: could not read shared/src/runtime/node-flags.json" >&2; exit 1; fi
 # shellcheck disable=SC2086 # the flags are separate words
 exec node $flags "services/$1/src/main.ts"
