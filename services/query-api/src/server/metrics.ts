@@ -29,7 +29,7 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
     }),
     liveSubscriptions: new Counter({
       name: "query_api_live_subscription_events_total",
-      help: "counts.onChange subscriptions opened and events sent",
+      help: "Live subscriptions (counts.onChange, activity.onChange) opened, events sent, and streams ended for falling behind their client (overflowed)",
       labelNames: ["event"],
       registers: [registry],
     }),

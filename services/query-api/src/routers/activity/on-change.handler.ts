@@ -27,7 +27,9 @@ export async function onActivityHandler({ ctx, input, signal }: HandlerOptions<O
     return true;
   };
   return (async function* (): AsyncGenerator<Subscribed | LiveActivity> {
-    const live = liveQueue(ctx.deps.activity, visible, signal);
+    const live = liveQueue(ctx.deps.activity, visible, signal, {
+      onOverflow: () => ctx.deps.metrics.liveSubscriptions.inc({ event: "overflowed" }),
+    });
     ctx.deps.metrics.liveSubscriptions.inc({ event: "opened" });
     try {
       yield { kind: "subscribed", at: ctx.deps.now().toISOString() };

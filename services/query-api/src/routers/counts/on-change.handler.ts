@@ -31,7 +31,9 @@ async function* streamChanges(
   signal: AbortSignal | undefined,
   visible: (change: CountsChanged) => boolean,
 ) {
-  const live = liveQueue(ctx.deps.feed, visible, signal);
+  const live = liveQueue(ctx.deps.feed, visible, signal, {
+    onOverflow: () => ctx.deps.metrics.liveSubscriptions.inc({ event: "overflowed" }),
+  });
   ctx.deps.metrics.liveSubscriptions.inc({ event: "opened" });
   try {
     let lastId = input.lastEventId ?? undefined;
