@@ -334,7 +334,10 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
       key: string;
       topic: string;
       partition: number;
-      queue: KafkaRecord[];
+      /** Converted as they are read: the client's message objects (a bound commit, a headers Map, bigints) are not kept while they wait. */
+      queue: InboundMessage[];
+      /** The leader epoch of the newest message read, for the offset hint. */
+      leaderEpoch: number;
       applying: boolean;
       /** The first batch of a lane answers the fetch at the partition's stored position (acceptGapFrom). */
       started: boolean;
@@ -357,6 +360,7 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
 
     function startLane(lane: Lane): void {
       const records = lane.queue;
+      const leaderEpoch = lane.leaderEpoch;
       lane.queue = [];
       lane.applying = true;
       applying += 1;
@@ -375,7 +379,7 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
               return;
             }
             failures = 0;
-            hint(lane.topic, lane.partition, decision.nextOffset, records.at(-1)?.leaderEpoch ?? -1);
+            hint(lane.topic, lane.partition, decision.nextOffset, leaderEpoch);
           },
           (reason: unknown) => {
             if (!active()) return;
@@ -406,10 +410,11 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
         const key = keyOf(record.topic, record.partition);
         let lane = lanes.get(key);
         if (lane === undefined) {
-          lane = { key, topic: record.topic, partition: record.partition, queue: [], applying: false, started: false };
+          lane = { key, topic: record.topic, partition: record.partition, queue: [], leaderEpoch: -1, applying: false, started: false };
           lanes.set(key, lane);
         }
-        lane.queue.push(record);
+        lane.queue.push(toInboundMessage(record));
+        lane.leaderEpoch = record.leaderEpoch;
         held += 1;
         read += 1;
       }
@@ -432,13 +437,10 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
   }
 
   async function apply(
-    batch: { topic: string; partition: number; records: KafkaRecord[] },
+    batch: { topic: string; partition: number; records: InboundMessage[] },
     acceptGapFrom: string | undefined,
   ): Promise<BatchDecision> {
-    const task = options.applyBatch(
-      { topic: batch.topic, partition: batch.partition, messages: batch.records.map(toInboundMessage) },
-      acceptGapFrom,
-    );
+    const task = options.applyBatch({ topic: batch.topic, partition: batch.partition, messages: batch.records }, acceptGapFrom);
     inFlight.add(task);
     try {
       const decision = await task;
