@@ -10,11 +10,14 @@ export const counterEnvSchema = z.object({
   COUNTER_MAX_MESSAGE_BYTES: envVar.positiveInt(65_536),
   COUNTER_PARTITIONS_CONCURRENTLY: envVar.positiveInt(3),
   /**
-   * Fetch size per partition: bounds a batch (one transaction) and the memory it holds. Larger
-   * batches spread each transaction's fixed costs over more events: on the 2-core bench 1 MiB
-   * gave ~20,700 events/s at 210 MB peak RSS, 3 MiB ~23,000/s at ~265 MB, 4 MiB ~27,000/s at ~290 MB.
+   * Fetch size per partition (a fetch asks for four times this). Since each partition's lane takes
+   * everything waiting for it, a fetch no longer bounds a batch; what it bounds is the memory in the
+   * client's stream buffer, which holds a whole fetch of its own message objects. Alternating runs
+   * on 300,000 pre-produced events (3 each): 512 KiB gave 209-217 MB peak RSS, 1 MiB 215-238 MB,
+   * 3 MiB 234-246 MB, and 512 KiB was the fastest in every pair (e.g. 27.0-29.8k vs 24.0-26.4k
+   * events/s against 3 MiB).
    */
-  COUNTER_MAX_BYTES_PER_PARTITION: envVar.positiveInt(3_145_728),
+  COUNTER_MAX_BYTES_PER_PARTITION: envVar.positiveInt(524_288),
   COUNTER_RELAY_BATCH_SIZE: envVar.positiveInt(500),
   COUNTER_RELAY_POLL_MS: envVar.positiveInt(1000),
   /** Failed publishes of one outbox row (too large, topic missing) before it is parked for a person. */
