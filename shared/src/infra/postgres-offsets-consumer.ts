@@ -359,14 +359,14 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
     }
 
     function startLane(lane: Lane): void {
-      const records = lane.queue;
+      const messages = lane.queue;
       const leaderEpoch = lane.leaderEpoch;
       lane.queue = [];
       lane.applying = true;
       applying += 1;
       const acceptGapFrom = lane.started ? undefined : (startedAt.get(lane.key) ?? "0");
       lane.started = true;
-      apply({ topic: lane.topic, partition: lane.partition, records }, acceptGapFrom)
+      apply({ topic: lane.topic, partition: lane.partition, messages }, acceptGapFrom)
         .then(
           (decision) => {
             if (!active()) return;
@@ -399,7 +399,7 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
         .finally(() => {
           lane.applying = false;
           applying -= 1;
-          held -= records.length;
+          held -= messages.length;
           kick();
         });
     }
@@ -436,11 +436,8 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
     }
   }
 
-  async function apply(
-    batch: { topic: string; partition: number; records: InboundMessage[] },
-    acceptGapFrom: string | undefined,
-  ): Promise<BatchDecision> {
-    const task = options.applyBatch({ topic: batch.topic, partition: batch.partition, messages: batch.records }, acceptGapFrom);
+  async function apply(batch: PartitionBatch, acceptGapFrom: string | undefined): Promise<BatchDecision> {
+    const task = options.applyBatch(batch, acceptGapFrom);
     inFlight.add(task);
     try {
       const decision = await task;
