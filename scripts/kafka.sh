@@ -42,10 +42,14 @@ resolve() {
   touch "$LIB_DIR/.complete"
 }
 
+render_config() {
+  sed -e "s#@LOG_DIR@#$DATA_DIR#" -e "s#@PORT@#$KAFKA_PORT#" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#" \
+    "$ROOT_DIR/infra/kafka/server.properties.template"
+}
+
 write_config() {
   mkdir -p "$DATA_DIR"
-  sed -e "s#@LOG_DIR@#$DATA_DIR#" -e "s#@PORT@#$KAFKA_PORT#" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#" \
-    "$ROOT_DIR/infra/kafka/server.properties.template" > "$CONFIG_FILE"
+  render_config > "$CONFIG_FILE"
 }
 
 format_storage() {
@@ -70,9 +74,16 @@ wait_ready() {
 
 up() {
   if pid="$(running_pid)"; then
-    log "reusing running broker (pid $pid) on 127.0.0.1:$KAFKA_PORT"
-    wait_ready
-    return 0
+    # A broker started from an older template (the services and tests rely on its settings, e.g.
+    # the shortest consumer-group session it accepts) is restarted with the current one.
+    if [ -f "$CONFIG_FILE" ] && ! render_config | cmp -s - "$CONFIG_FILE"; then
+      log "infra/kafka/server.properties.template changed since the running broker started; restarting it"
+      down
+    else
+      log "reusing running broker (pid $pid) on 127.0.0.1:$KAFKA_PORT"
+      wait_ready
+      return 0
+    fi
   fi
   if port_open 127.0.0.1 "$KAFKA_PORT"; then
     # Not ours: reuse it only when it is a Kafka broker.
