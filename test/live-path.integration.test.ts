@@ -94,7 +94,6 @@ describe("live updates from the real counter to an SSE client of the real query 
         COUNTER_GROUP_ID: `${prefix}-counter`,
         COUNTER_TOPICS: `${CONFIRMED},${CANCELLED}`,
         COUNTER_THRESHOLD_CROSSED_TOPIC: CROSSED,
-        COUNTER_SESSION_TIMEOUT_MS: "6000",
       },
     });
     const api = spawnService("query-api", {

@@ -71,6 +71,11 @@ export interface PipelineEnv {
   kafkaBrokers: string;
   jwtSecret: string;
   ports: { counter: number; notifier: number; api: number };
+  /**
+   * The counter's and notifier's group protocol and session timeout: consumer with 1.5 s unless
+   * given (a SIGKILLed member's partitions move after its session; the services' default is 30 s).
+   */
+  group?: { protocol: "consumer" | "classic"; sessionTimeoutMs: number };
   /** Extra variables per service (topic prefixes, group ids, Redis prefixes for a shared broker). */
   extra?: { counter?: Record<string, string>; notifier?: Record<string, string>; api?: Record<string, string> };
 }
@@ -82,12 +87,18 @@ export function serviceSpecs(env: PipelineEnv): ServiceSpec[] {
     KAFKA_BROKERS: env.kafkaBrokers,
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
   };
+  const group = env.group ?? { protocol: "consumer", sessionTimeoutMs: 1500 };
   return [
     {
       name: "counter",
       port: env.ports.counter,
-      // A SIGKILLed member leaves the group after the session timeout: 6 s instead of 30 s.
-      env: { ...common, COUNTER_HTTP_PORT: String(env.ports.counter), COUNTER_SESSION_TIMEOUT_MS: "6000", ...env.extra?.counter },
+      env: {
+        ...common,
+        COUNTER_HTTP_PORT: String(env.ports.counter),
+        COUNTER_GROUP_PROTOCOL: group.protocol,
+        COUNTER_SESSION_TIMEOUT_MS: String(group.sessionTimeoutMs),
+        ...env.extra?.counter,
+      },
     },
     {
       name: "notifier",
@@ -96,7 +107,8 @@ export function serviceSpecs(env: PipelineEnv): ServiceSpec[] {
         ...common,
         NOTIFIER_HTTP_PORT: String(env.ports.notifier),
         NOTIFIER_WEBHOOK_ALLOW_HOSTS: "127.0.0.1:*",
-        NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: "6000",
+        NOTIFIER_GROUP_PROTOCOL: group.protocol,
+        NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: String(group.sessionTimeoutMs),
         ...env.extra?.notifier,
       },
     },

@@ -2,7 +2,7 @@ import type { Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createLogger } from "../src/logger.ts";
 import { type BatchDecision, type StoredPosition, createPostgresOffsetsConsumer } from "../src/infra/index.ts";
-import { createTestKafka, createTopics, eventually, testKafkaClient, uniqueName } from "../src/testing/index.ts";
+import { createTestKafka, createTopics, eventually, spawnNode, testKafkaClient, uniqueName } from "../src/testing/index.ts";
 
 const logger = createLogger("offsets-consumer-test", "silent");
 type ConsumerOptions = Parameters<typeof createPostgresOffsetsConsumer>[0];
@@ -240,6 +240,80 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
     } finally {
       release();
       await consumer.stop();
+    }
+  });
+
+  it("consumer protocol: a member killed -9 loses its partitions to the others after the group's session, and they fetch them from the stored positions", async () => {
+    const topic = uniqueName("offsets-consumer-takeover");
+    await createTopics(kafka, [topic], 2);
+    const group = uniqueName("takeover");
+    const member = spawnNode("shared/test/fixtures/group-member.ts", {
+      args: [services.kafkaBrokers.join(","), group, topic, "1500"],
+      env: {},
+    });
+    const assignments: number[][] = [];
+    let output = "";
+    member.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const lines = output.split("\n");
+      output = lines.pop() ?? "";
+      for (const line of lines) {
+        const entry = JSON.parse(line) as { msg?: string; assignments?: { partitions: number[] }[] };
+        if (entry.msg === "partition assignment changed") assignments.push((entry.assignments ?? []).flatMap((a) => a.partitions));
+      }
+    });
+    // What Postgres would hold: the killed member applied its partition up to offset 4 after this
+    // member's stream was built (set below), so a takeover must fetch again from there.
+    const stored = new Map<number, string>([
+      [0, "2"],
+      [1, "2"],
+    ]);
+    const firstBatch = new Map<number, string>();
+    const applied = new Map<number, string>();
+    const survivor = createPostgresOffsetsConsumer({
+      kafka: testKafkaClient(services.kafkaBrokers, logger),
+      loadPositions: async () => [...stored].map(([partition, nextOffset]) => ({ topic, partition, nextOffset })),
+      group,
+      topics: [topic],
+      groupProtocol: "consumer",
+      partitionsConsumedConcurrently: 2,
+      sessionTimeoutMs: 1500,
+      logger,
+      applyBatch: async ({ partition, messages }): Promise<BatchDecision> => {
+        if (!firstBatch.has(partition)) firstBatch.set(partition, messages[0]?.offset ?? "");
+        const nextOffset = String(Number(messages.at(-1)?.offset ?? "-1") + 1);
+        applied.set(partition, nextOffset);
+        return { kind: "committed", nextOffset };
+      },
+      onFatal: () => undefined,
+    });
+    try {
+      await eventually(async () => (assignments.at(-1)?.length === 2 ? true : undefined), 60_000, "the member alone holds both partitions");
+      await producer.send({ topic, messages: [0, 1].flatMap((partition) => ["m0", "m1", "m2"].map((value) => ({ partition, value }))) });
+      await survivor.start();
+      const kept = await eventually(
+        async () => (assignments.at(-1)?.length === 1 ? assignments.at(-1)?.[0] : undefined),
+        60_000,
+        "a partition handed to the second member",
+      );
+      const taken = kept === 0 ? 1 : 0;
+      await eventually(
+        async () => (applied.get(taken) === "3" ? true : undefined),
+        30_000,
+        "the second member applies its own partition from offset 2",
+      );
+      expect(firstBatch.get(taken)).toBe("2");
+      stored.set(kept, "4");
+      member.kill("SIGKILL");
+      await producer.send({ topic, messages: [0, 1].flatMap((partition) => ["m3", "m4", "m5"].map((value) => ({ partition, value }))) });
+      await eventually(async () => (applied.get(kept) === "6" ? true : undefined), 30_000, "the killed member's partition taken over");
+      // Fetched from what Postgres holds at the takeover, not from where this member's stream began.
+      expect(firstBatch.get(kept)).toBe("4");
+      expect(applied.get(taken)).toBe("6");
+      expect(survivor.isReady()).toBe(true);
+    } finally {
+      member.kill("SIGKILL");
+      await survivor.stop();
     }
   });
 });

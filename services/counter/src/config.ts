@@ -23,8 +23,15 @@ export const counterEnvSchema = z.object({
   /** Failed publishes of one outbox row (too large, topic missing) before it is parked for a person. */
   COUNTER_RELAY_MAX_ATTEMPTS: envVar.positiveInt(10),
   COUNTER_LIVE_UPDATES: envVar.bool(true),
-  /** How long the group waits for a silent member (e.g. one killed -9) before rebalancing its partitions. */
-  COUNTER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
+  /**
+   * How long the group waits for a silent member (e.g. one killed -9) before its partitions go to
+   * the others; unset: 1.5 s on the consumer protocol, 30 s on classic (DEFAULT_SESSION_TIMEOUT_MS).
+   * The broker bounds it: on the consumer protocol group.consumer.min.session.timeout.ms (45 s by
+   * default; 1 s on the project's brokers), on classic group.min.session.timeout.ms (6 s).
+   */
+  COUNTER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).optional(),
+  /** The consumer group protocol: consumer (KIP-848, Kafka 4.0 and later) or classic (older brokers). */
+  COUNTER_GROUP_PROTOCOL: z.enum(["consumer", "classic"]).default("consumer"),
   /**
    * Static group membership: a stable id per running instance (e.g. the pod or host name plus a
    * number). An instance restarted with the same id takes its partitions back at once, without a

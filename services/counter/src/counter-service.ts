@@ -81,6 +81,7 @@ export function createCounterService(config: CounterConfig, logger: Logger, hook
     partitionsConsumedConcurrently: config.COUNTER_PARTITIONS_CONCURRENTLY,
     maxBytesPerPartition: config.COUNTER_MAX_BYTES_PER_PARTITION,
     sessionTimeoutMs: config.COUNTER_SESSION_TIMEOUT_MS,
+    groupProtocol: config.COUNTER_GROUP_PROTOCOL,
     groupInstanceId: config.COUNTER_GROUP_INSTANCE_ID,
     logger,
     // Into the outbox, in the batch's transaction; the relay publishes them (keys and headers made storable there).

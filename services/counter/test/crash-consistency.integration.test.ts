@@ -99,7 +99,6 @@ describe("counter: exactly once under kill -9, rebalances and replays", () => {
       topics = uniqueCounterTopics("crash");
       await createCounterTopics(kafka, topics, 3);
       env = counterEnv(services, database.url, topics, {
-        COUNTER_SESSION_TIMEOUT_MS: "6000",
         // Small fetches: many batches, so kills land mid-stream.
         COUNTER_MAX_BYTES_PER_PARTITION: "65536",
         COUNTER_RELAY_BATCH_SIZE: "100",
@@ -183,7 +182,6 @@ describe("counter: exactly once under kill -9, rebalances and replays", () => {
       const topics = uniqueCounterTopics("rebalance");
       await createCounterTopics(kafka, topics, 3);
       const env = counterEnv(services, database.url, topics, {
-        COUNTER_SESSION_TIMEOUT_MS: "6000",
         COUNTER_MAX_BYTES_PER_PARTITION: "32768",
       });
       const workload = generateWorkload(SEED + 1, 8000, 300, 300);

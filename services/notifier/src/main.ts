@@ -44,7 +44,10 @@ export function createNotifier(
   logger: Logger = createLogger(SERVICE_NAME, config.logLevel),
   hooks: NotifierHooks = {},
 ): Notifier {
-  const db = createDatabase(config.databaseUrl, { poolMax: config.dispatchWorkers + 6, applicationName: SERVICE_NAME });
+  const db = createDatabase(config.databaseUrl, {
+    poolMax: config.dispatchWorkers + config.partitionsConcurrently + 3,
+    applicationName: SERVICE_NAME,
+  });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-${SERVICE_NAME}`, logger });
   const kafkaProbe = createKafkaProbe({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-${SERVICE_NAME}` });
   const redis = createRedis(config.redisUrl, logger);
@@ -86,10 +89,11 @@ export function createNotifier(
     handlers: new Map([[config.inputTopic, createThresholdIngest({ webPushEnabled, deepLinkBaseUrl: config.deepLinkBaseUrl, metrics })]]),
     // A new notifier database does not notify every crossing the topic still holds.
     startAt: "first-delivered",
-    partitionsConsumedConcurrently: 3,
+    partitionsConsumedConcurrently: config.partitionsConcurrently,
     // Notifications are due within 60 s: an idle fetch returns after 100 ms, not after the client's default 5 s.
     maxWaitTimeInMs: 100,
     sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+    groupProtocol: config.groupProtocol,
     groupInstanceId: config.groupInstanceId,
     logger,
     // Straight to <topic>.dlq, acknowledged before the batch commits (see createDeadLetterProducer).

@@ -216,7 +216,6 @@ describe("the portal in a real browser against the real stack", () => {
           COUNTER_GROUP_ID: `${prefix}-counter`,
           COUNTER_TOPICS: `${CONFIRMED},${CANCELLED}`,
           COUNTER_THRESHOLD_CROSSED_TOPIC: CROSSED,
-          COUNTER_SESSION_TIMEOUT_MS: "6000",
         },
       }),
       spawnService("notifier", {
@@ -227,7 +226,6 @@ describe("the portal in a real browser against the real stack", () => {
           NOTIFIER_INPUT_TOPIC: CROSSED,
           NOTIFIER_CONSUMER_GROUP: `${prefix}-notifier`,
           NOTIFIER_TOPIC_PARTITIONS: "1",
-          NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: "6000",
           NOTIFIER_DEEP_LINK_BASE_URL: portalUrl,
           NOTIFIER_WEBHOOK_ALLOW_HOSTS: "127.0.0.1:*",
           NOTIFIER_REDIS_KEY_PREFIX: `${prefix}:notifier:`,

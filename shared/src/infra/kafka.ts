@@ -1,4 +1,12 @@
-import { Admin, Producer, compatibilityPartitioner, stringSerializer, type MessageToProduce } from "@platformatic/kafka";
+import {
+  Admin,
+  ConfigResourceTypes,
+  IncrementalAlterConfigOperationTypes,
+  Producer,
+  compatibilityPartitioner,
+  stringSerializer,
+  type MessageToProduce,
+} from "@platformatic/kafka";
 import type { Logger } from "pino";
 import { createTransientFaultGate, errorTree } from "./transient-faults.ts";
 
@@ -146,6 +154,43 @@ export function kafkaErrorNames(error: unknown): string[] {
     const { apiId } = current as { apiId?: unknown };
     return typeof apiId === "string" ? [apiId] : [];
   });
+}
+
+/**
+ * The member liveness of a consumer group on the consumer protocol (KIP-848), where the broker, not
+ * the client, holds the session timeout and heartbeat interval: set as the group's own
+ * configuration (consumer.session.timeout.ms, consumer.heartbeat.interval.ms), within the broker's
+ * bounds (group.consumer.min.session.timeout.ms and min.heartbeat.interval.ms, 45 s and 5 s by
+ * default; the project's brokers allow 1 s and 250 ms). A heartbeat every fifth of the session
+ * (250 ms to 5 s) leaves a member several chances before it is counted gone.
+ */
+export async function setConsumerGroupLiveness(kafka: KafkaClient, group: string, sessionTimeoutMs: number): Promise<void> {
+  const heartbeatIntervalMs = Math.min(5000, Math.max(250, Math.floor(sessionTimeoutMs / 5)));
+  const admin = createAdmin(kafka, { retries: 2 });
+  try {
+    await admin.incrementalAlterConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.GROUP,
+          resourceName: group,
+          configs: [
+            {
+              name: "consumer.session.timeout.ms",
+              configOperation: IncrementalAlterConfigOperationTypes.SET,
+              value: String(sessionTimeoutMs),
+            },
+            {
+              name: "consumer.heartbeat.interval.ms",
+              configOperation: IncrementalAlterConfigOperationTypes.SET,
+              value: String(heartbeatIntervalMs),
+            },
+          ],
+        },
+      ],
+    });
+  } finally {
+    await admin.close();
+  }
 }
 
 /** Creates the topics that do not exist yet, and waits until every partition has a leader; existing ones are left as they are. */

@@ -1,7 +1,23 @@
 import { Consumer, MessagesStreamModes, stringDeserializer, type Message, type MessagesStream } from "@platformatic/kafka";
 import type { Logger } from "pino";
-import { TRANSIENT_BROKER_GRACE_MS, logBrokerFaults, type KafkaClient } from "./kafka.ts";
+import { TRANSIENT_BROKER_GRACE_MS, logBrokerFaults, setConsumerGroupLiveness, type KafkaClient } from "./kafka.ts";
 import { createTransientFaultGate, isConfigurationError } from "./transient-faults.ts";
+
+/**
+ * consumer (KIP-848): the broker assigns partitions and moves only those that change owner, so
+ * the other members keep fetching and applying while a member leaves, dies or joins; a short
+ * session costs little. classic: every membership change stops the whole group for a rebalance
+ * (seen: 8 rebalances within 4 s after a kill with a 2 s session), so its session stays long.
+ */
+export type GroupProtocol = "consumer" | "classic";
+
+/**
+ * consumer: 1.5 s, what the scale-out run proves (a killed counter's partitions committing again
+ * 2.0-2.8 s after the kill, on 2 saturated cores); the longest stall of a busy counter's event
+ * loop (a full GC, planning a large batch) is a few hundred ms. classic: Kafka's 30 s, since there
+ * every expiry stops the whole group.
+ */
+export const DEFAULT_SESSION_TIMEOUT_MS: Readonly<Record<GroupProtocol, number>> = { consumer: 1500, classic: 30_000 };
 
 /** One Kafka message as every topic handler reads it, whatever the client library. */
 export interface InboundMessage {
@@ -44,10 +60,19 @@ export interface PostgresOffsetsConsumerOptions {
   maxBytesPerPartition?: number;
   /** How long the broker may hold a fetch for data (lower = lower latency when idle). */
   maxWaitTimeInMs?: number;
-  sessionTimeoutMs: number;
   /**
-   * Static membership (KIP-345): an instance restarted with the same id takes its partitions back
-   * at once, without a rebalance of the group. Unique per running instance; unset = dynamic member.
+   * How long the group waits for a silent member (one killed -9) before its partitions go to the
+   * others; DEFAULT_SESSION_TIMEOUT_MS of the protocol when unset. On the consumer protocol it is
+   * set as the group's configuration at start.
+   */
+  sessionTimeoutMs?: number | undefined;
+  /** The group protocol; "consumer" (KIP-848) unless the broker predates Kafka 4.0. */
+  groupProtocol?: GroupProtocol;
+  /**
+   * Static membership (KIP-345): on classic, an instance restarted with the same id takes its
+   * partitions back at once, without a rebalance of the group; on the consumer protocol a killed
+   * one's partitions move after the session, and the restarted one is let in (after
+   * UNRELEASED_INSTANCE_ID answers, retried) once it ended. Unique per running instance; unset = dynamic member.
    */
   groupInstanceId?: string;
   logger: Logger;
@@ -118,10 +143,11 @@ export function toInboundMessage(record: KafkaRecord): InboundMessage {
  *
  * On @platformatic/kafka: the client delivers a stream of messages and has no seek, so every fetch
  * stream is started at the positions stored in Postgres (mode MANUAL) and rebuilt — a new stream
- * opened before the old one is closed, which keeps the group membership — on every (re)join, on a
- * seek decision and after a failed apply. Messages of a replaced stream are never applied. Batches
- * are the stream's buffered messages grouped by partition; heartbeats run in the background, so a
- * long batch never costs the membership.
+ * opened before the old one is closed, which keeps the group membership — on every (re)join, when
+ * the consumer protocol assigns it more partitions, on a seek decision and after a failed apply.
+ * Messages of a replaced stream are never applied. Batches are the stream's buffered messages
+ * grouped by partition; heartbeats run in the background, so a long batch never costs the
+ * membership.
  *
  * Faults: a broken stream or consumer (a broker restart, a coordinator move) is replaced by a new
  * consumer after a back-off, for as long as the fault lasts; a failed apply (PostgreSQL down) keeps
@@ -132,6 +158,8 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
   const { logger, kafka } = options;
   const delays = options.recreateDelaysMs ?? RECREATE_DELAYS_MS;
   const maxBytesPerPartition = options.maxBytesPerPartition ?? DEFAULT_MAX_BYTES_PER_PARTITION;
+  const protocol = options.groupProtocol ?? "consumer";
+  const sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS[protocol];
   const crashes = createTransientFaultGate({ graceMs: TRANSIENT_BROKER_GRACE_MS });
   let consumer: Consumer<Buffer, Buffer, string, string> | undefined;
   let stream: Stream | undefined;
@@ -170,9 +198,15 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
       groupId: options.group,
       ...(options.groupInstanceId === undefined ? {} : { groupInstanceId: options.groupInstanceId }),
       autocommit: false,
-      sessionTimeout: options.sessionTimeoutMs,
-      heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
-      rebalanceTimeout: Math.max(options.sessionTimeoutMs, 60_000),
+      ...(protocol === "consumer"
+        ? // range: each member a share of every topic. The broker's default (uniform) put 9 of the 12
+          // partitions of the busy confirmations topic on one of 3 counters.
+          { groupProtocol: "consumer" as const, groupRemoteAssignor: "range", rebalanceTimeout: 60_000 }
+        : {
+            sessionTimeout: sessionTimeoutMs,
+            heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)),
+            rebalanceTimeout: Math.max(sessionTimeoutMs, 60_000),
+          }),
       maxBytesPerPartition,
       // One fetch response holds at most a few partitions' worth (the client's default is 50 MB).
       // Measured on bench:counter (3 partitions, 3 MiB each): ×4 with rounds of 20,000 gave
@@ -202,19 +236,39 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
     created.on("consumer:group:rebalance", () => {
       if (consumer === created) joined = false;
     });
+    // The consumer protocol announces the first join only; later assignments arrive with
+    // heartbeats, and a stream keeps the positions it was built with for partitions it gains (stale
+    // by what their previous owner applied since): rebuild it from Postgres when the set grows.
+    let owned = new Set<string>();
     created.on("consumer:heartbeat:end", () => {
-      if (consumer === created) alive();
+      if (consumer !== created) return;
+      alive();
+      if (protocol !== "consumer" || created.assignments === null) return;
+      joined = true;
+      const now = new Set(created.assignments.flatMap(({ topic, partitions }) => partitions.map((p) => keyOf(topic, p))));
+      const gained = [...now].some((key) => !owned.has(key));
+      if (!gained && now.size === owned.size) return;
+      owned = now;
+      logger.info({ assignments: created.assignments }, "partition assignment changed");
+      if (gained && stream !== undefined) requestRebuild();
     });
     return created;
   }
 
   async function openStream(owner: Consumer<Buffer, Buffer, string, string>): Promise<void> {
+    const began = performance.now();
     const positions = await options.loadPositions();
     const wanted = new Set(options.topics);
     const offsets = positions
       .filter((position) => wanted.has(position.topic))
       .map((position) => ({ topic: position.topic, partition: position.partition, offset: BigInt(position.nextOffset) }));
     const startedAt = new Map(offsets.map((o) => [keyOf(o.topic, o.partition), o.offset.toString()]));
+    // Consumer protocol: the partitions this stream's positions are fresh for. One assigned later
+    // would be fetched from where this stream began (stale by what its previous owner applied since).
+    const fresh =
+      protocol === "consumer"
+        ? new Set((owner.assignments ?? []).flatMap(({ topic, partitions }) => partitions.map((p) => keyOf(topic, p))))
+        : undefined;
     const previous = stream;
     previous?.pause();
     const next: Stream = await owner.consume({
@@ -230,7 +284,8 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
       return;
     }
     stream = next;
-    void readLoop(next, startedAt);
+    logger.debug({ ms: Math.round(performance.now() - began), partitions: fresh?.size }, "fetch stream built from the stored positions");
+    void readLoop(next, startedAt, fresh);
     // Opened before the old one closes: the group keeps this member (closing first would rejoin).
     // Not awaited: a close can wait for the old stream's in-flight fetch or a rebalance, and the new
     // stream must not wait with it (seen: 20 s without fetching a newly assigned partition).
@@ -314,7 +369,7 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
    * while the next round was decoded). Messages held (queued or being applied) are bounded by
    * MAX_HELD_MESSAGES; past it the stream's buffer fills and the client stops fetching.
    */
-  async function readLoop(source: Stream, startedAt: ReadonlyMap<string, string>): Promise<void> {
+  async function readLoop(source: Stream, startedAt: ReadonlyMap<string, string>, fresh: ReadonlySet<string> | undefined): Promise<void> {
     let wake: (() => void) | undefined;
     const kick = () => {
       const resolve = wake;
@@ -408,6 +463,11 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
       let read = 0;
       for (let record: KafkaRecord | null; held < MAX_HELD_MESSAGES && (record = source.read() as KafkaRecord | null) !== null;) {
         const key = keyOf(record.topic, record.partition);
+        if (fresh !== undefined && !fresh.has(key)) {
+          // A partition gained since this stream was built: nothing of it is applied from here.
+          abandon(undefined);
+          break;
+        }
         let lane = lanes.get(key);
         if (lane === undefined) {
           lane = { key, topic: record.topic, partition: record.partition, queue: [], leaderEpoch: -1, applying: false, started: false };
@@ -474,6 +534,16 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
   return {
     async start() {
       stopping = false;
+      if (protocol === "consumer") {
+        // Best effort: below the broker's minimum (or without the right to alter group configs) the
+        // broker's own session timeout applies, and a killed member's partitions wait for that.
+        await setConsumerGroupLiveness(kafka, options.group, sessionTimeoutMs).catch((error: unknown) =>
+          logger.warn(
+            { err: error, group: options.group, sessionTimeoutMs },
+            "could not set the group's session timeout (group.consumer.min.session.timeout.ms of the broker?); the broker's own applies",
+          ),
+        );
+      }
       // A fresh or restarting broker answers the first join with retriable conditions: start-up
       // waits them out too, and fails only on a configuration error.
       for (;;) {

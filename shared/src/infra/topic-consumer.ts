@@ -60,6 +60,7 @@ export interface TopicConsumerOptions extends Pick<
   | "maxBytesPerPartition"
   | "maxWaitTimeInMs"
   | "sessionTimeoutMs"
+  | "groupProtocol"
   | "groupInstanceId"
   | "logger"
   | "onLag"
@@ -188,6 +189,7 @@ export function createTopicConsumer(options: TopicConsumerOptions): PostgresOffs
     maxBytesPerPartition: options.maxBytesPerPartition,
     maxWaitTimeInMs: options.maxWaitTimeInMs,
     sessionTimeoutMs: options.sessionTimeoutMs,
+    groupProtocol: options.groupProtocol,
     groupInstanceId: options.groupInstanceId,
     logger,
     loadPositions: () => loadGroupOffsets(db, options.group),
