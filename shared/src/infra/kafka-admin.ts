@@ -1,12 +1,26 @@
 import { ListOffsetTimestamps } from "@platformatic/kafka";
 import { createAdmin, type KafkaClient } from "./kafka.ts";
 
-/** Members a consumer group has now (0 when it is empty or unknown). */
-export async function groupMemberCount(kafka: KafkaClient, group: string): Promise<{ members: number; state: string }> {
+/**
+ * Whether a consumer group has members now. Classic groups answer DescribeGroups with their
+ * members; a consumer-protocol (KIP-848) group is not described by that API (this client has no
+ * ConsumerGroupDescribe), so its state from ListGroups decides: anything but Empty or Dead has
+ * members, their number unknown (null).
+ */
+export async function groupActivity(
+  kafka: KafkaClient,
+  group: string,
+): Promise<{ active: boolean; members: number | null; state: string }> {
   const admin = createAdmin(kafka);
   try {
     const described = (await admin.describeGroups({ groups: [group] })).get(group);
-    return { members: described?.members.size ?? 0, state: described?.state ?? "unknown" };
+    const members = described?.members.size ?? 0;
+    if (members > 0) return { active: true, members, state: described?.state ?? "unknown" };
+    const listed = (await admin.listGroups({ types: ["consumer"] })).get(group);
+    if (listed !== undefined && listed.state !== "Empty" && listed.state !== "Dead") {
+      return { active: true, members: null, state: listed.state };
+    }
+    return { active: false, members: 0, state: listed?.state ?? described?.state ?? "unknown" };
   } finally {
     await admin.close();
   }

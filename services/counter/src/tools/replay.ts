@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { createLogger, runMain } from "@honorarium/shared";
 import { createDatabase, resetGroupOffsets } from "@honorarium/shared/db";
-import { createKafka, groupMemberCount, offsetsAtTime, setGroupOffsets } from "@honorarium/shared/infra";
+import { createKafka, groupActivity, offsetsAtTime, setGroupOffsets } from "@honorarium/shared/infra";
 import { loadCounterConfig } from "../config.ts";
 
 const USAGE = "usage: npm run counter:replay -- --to <ISO timestamp> [--group <id>]";
@@ -29,9 +29,11 @@ runMain(async () => {
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-replay`, logger });
   const db = createDatabase(config.DATABASE_URL, { poolMax: 2, applicationName: "counter-replay" });
   try {
-    const described = await groupMemberCount(kafka, group);
-    if (described.members > 0) {
-      throw new Error(`group ${group} has ${described.members} active member(s) (state ${described.state}); stop the counter first`);
+    const activity = await groupActivity(kafka, group);
+    if (activity.active) {
+      throw new Error(
+        `group ${group} has ${activity.members ?? "one or more"} active member(s) (state ${activity.state}); stop the counter first`,
+      );
     }
     const targets: { topic: string; partition: number; offset: string }[] = [];
     for (const topic of config.COUNTER_TOPICS) {
