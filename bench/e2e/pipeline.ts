@@ -4,6 +4,7 @@ import type { ServiceSpec } from "./services.ts";
 import type { OrgSpec, StreamItem } from "./workload.ts";
 import type { Kafka } from "kafkajs";
 import { TOPICS as CONTRACT_TOPICS, deadLetterTopicOf } from "@honorarium/shared/contracts";
+import type { GroupProtocol } from "@honorarium/shared/infra";
 /** The topics one pipeline run uses; a prefix keeps a test's topics apart from everyone else's. */
 export interface PipelineTopics {
   confirmed: string;
@@ -72,10 +73,10 @@ export interface PipelineEnv {
   jwtSecret: string;
   ports: { counter: number; notifier: number; api: number };
   /**
-   * The counter's and notifier's group protocol and session timeout: consumer with 1.5 s unless
-   * given (a SIGKILLed member's partitions move after its session; the services' default is 30 s).
+   * The counter's and notifier's group protocol and session timeout (a SIGKILLed member's
+   * partitions move after its session); unset, the services' defaults.
    */
-  group?: { protocol: "consumer" | "classic"; sessionTimeoutMs: number };
+  group?: { protocol: GroupProtocol; sessionTimeoutMs: number };
   /** Extra variables per service (topic prefixes, group ids, Redis prefixes for a shared broker). */
   extra?: { counter?: Record<string, string>; notifier?: Record<string, string>; api?: Record<string, string> };
 }
@@ -87,7 +88,6 @@ export function serviceSpecs(env: PipelineEnv): ServiceSpec[] {
     KAFKA_BROKERS: env.kafkaBrokers,
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
   };
-  const group = env.group ?? { protocol: "consumer", sessionTimeoutMs: 1500 };
   return [
     {
       name: "counter",
@@ -95,8 +95,9 @@ export function serviceSpecs(env: PipelineEnv): ServiceSpec[] {
       env: {
         ...common,
         COUNTER_HTTP_PORT: String(env.ports.counter),
-        COUNTER_GROUP_PROTOCOL: group.protocol,
-        COUNTER_SESSION_TIMEOUT_MS: String(group.sessionTimeoutMs),
+        ...(env.group === undefined
+          ? {}
+          : { COUNTER_GROUP_PROTOCOL: env.group.protocol, COUNTER_SESSION_TIMEOUT_MS: String(env.group.sessionTimeoutMs) }),
         ...env.extra?.counter,
       },
     },
@@ -107,8 +108,9 @@ export function serviceSpecs(env: PipelineEnv): ServiceSpec[] {
         ...common,
         NOTIFIER_HTTP_PORT: String(env.ports.notifier),
         NOTIFIER_WEBHOOK_ALLOW_HOSTS: "127.0.0.1:*",
-        NOTIFIER_GROUP_PROTOCOL: group.protocol,
-        NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: String(group.sessionTimeoutMs),
+        ...(env.group === undefined
+          ? {}
+          : { NOTIFIER_GROUP_PROTOCOL: env.group.protocol, NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: String(env.group.sessionTimeoutMs) }),
         ...env.extra?.notifier,
       },
     },

@@ -13,9 +13,10 @@
  * Exits 1 when a check fails. Options: --events N, --mentors N, --rate R (events/s), --seed S,
  * --sample N (ask the API about N mentors instead of all), --keep (leave the infrastructure up),
  * --partitions N, --counters N, --notifiers N (instances in their groups; --scale-out sets 12, 3, 2),
- * --group-protocol consumer|classic and --session-ms N (the counter's and notifier's groups; consumer
- * and 1.5 s by default, classic needs ≥ 6 s on a default broker).
+ * --group-protocol consumer|classic and --session-ms N (the counter's and notifier's groups; the
+ * services' defaults: consumer, 1.5 s; classic 30 s, at least 6 s on a default broker).
  */
+import { DEFAULT_SESSION_TIMEOUT_MS, type GroupProtocol } from "@honorarium/shared/infra";
 import { serviceOnlyNodeFlags } from "@honorarium/shared/runtime";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -61,6 +62,7 @@ const SCALE_OUT = flag("scale-out");
 const FAULT_KINDS: readonly string[] = SCALE_OUT
   ? ["counter", "notifier"]
   : ["counter", "counter", "counter", "notifier", "notifier", "kafka", "postgres", "redis"];
+const GROUP_PROTOCOL: GroupProtocol = arg("group-protocol") === "classic" ? "classic" : "consumer";
 const OPTIONS = {
   partitions: num("partitions", SCALE_OUT ? 12 : 3),
   counters: num("counters", SCALE_OUT ? 3 : 1),
@@ -72,8 +74,8 @@ const OPTIONS = {
   seed: num("seed", 20261123),
   sample: arg("sample") === undefined ? ("all" as const) : num("sample", 500),
   keep: flag("keep"),
-  groupProtocol: arg("group-protocol") === "classic" ? ("classic" as const) : ("consumer" as const),
-  sessionMs: num("session-ms", 1500),
+  groupProtocol: GROUP_PROTOCOL,
+  sessionMs: num("session-ms", DEFAULT_SESSION_TIMEOUT_MS[GROUP_PROTOCOL]),
 };
 
 const log = (line: string) => process.stdout.write(`[e2e ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
