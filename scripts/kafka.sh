@@ -24,7 +24,9 @@ CLUSTER_ID_FILE="$RUN_DIR/cluster-id"
 running_pid() {
   [ -f "$PID_FILE" ] || return 1
   local pid; pid="$(cat "$PID_FILE")"
-  kill -0 "$pid" 2>/dev/null && printf '%s\n' "$pid"
+  # A stale pid file (after a reboot) may name another process now: only a Kafka broker counts.
+  kill -0 "$pid" 2>/dev/null || return 1
+  case "$(ps -p "$pid" -o args= 2>/dev/null)" in *kafka.Kafka*) printf '%s\n' "$pid" ;; *) return 1 ;; esac
 }
 
 resolve() {

@@ -1,4 +1,6 @@
+import type { ChildProcess } from "node:child_process";
 import type { Kafka, Producer } from "kafkajs";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createLogger } from "../src/logger.ts";
 import { type BatchDecision, type StoredPosition, createPostgresOffsetsConsumer } from "../src/infra/index.ts";
@@ -314,6 +316,74 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
     } finally {
       member.kill("SIGKILL");
       await survivor.stop();
+    }
+  });
+
+  /** The partitions a member's "partition assignment changed" lines name, one list per line, from its JSON log. */
+  function assignmentLog(): { lists: number[][]; write: (chunk: string) => void } {
+    const lists: number[][] = [];
+    let rest = "";
+    return {
+      lists,
+      write(chunk) {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) {
+          const entry = JSON.parse(line) as { msg?: string; assignments?: { partitions: number[] }[] };
+          if (entry.msg === "partition assignment changed") lists.push((entry.assignments ?? []).flatMap((a) => a.partitions).sort());
+        }
+      },
+    };
+  }
+
+  it("consumer protocol: a member whose session ends while it is stalled joins again instead of fetching on unknown to the group", async () => {
+    const topic = uniqueName("offsets-consumer-stalled");
+    await createTopics(kafka, [topic], 2);
+    const group = uniqueName("stalled");
+    const stalledLog = assignmentLog();
+    const member: ChildProcess = spawnNode("shared/test/fixtures/group-member.ts", {
+      args: [services.kafkaBrokers.join(","), group, topic, "1500"],
+      env: {},
+    });
+    member.stdout?.on("data", (chunk: Buffer) => stalledLog.write(chunk.toString()));
+    const otherLog = assignmentLog();
+    const other = createPostgresOffsetsConsumer({
+      kafka: testKafkaClient(services.kafkaBrokers, logger),
+      loadPositions: async () => [],
+      group,
+      topics: [topic],
+      groupProtocol: "consumer",
+      partitionsConsumedConcurrently: 2,
+      sessionTimeoutMs: 1500,
+      logger: pino({ level: "info" }, { write: (line: string) => otherLog.write(line) }),
+      applyBatch: async ({ messages }) => ({ kind: "committed", nextOffset: String(Number(messages.at(-1)?.offset ?? "-1") + 1) }),
+      onFatal: () => undefined,
+    });
+    try {
+      await eventually(
+        async () => (stalledLog.lists.at(-1)?.length === 2 ? true : undefined),
+        60_000,
+        "the first member holds both partitions",
+      );
+      await other.start();
+      await eventually(async () => (otherLog.lists.at(-1)?.length === 1 ? true : undefined), 60_000, "one partition each");
+      const before = stalledLog.lists.length;
+      // Frozen past its session: the group gives its partition to the other member and forgets it.
+      member.kill("SIGSTOP");
+      await eventually(async () => (otherLog.lists.at(-1)?.length === 2 ? true : undefined), 30_000, "the other member takes both");
+      member.kill("SIGCONT");
+      // Its heartbeats now name a member the broker no longer knows: it must join as a new one and
+      // get a share again (the client alone heartbeats on with UNKNOWN_MEMBER_ID, keeping both).
+      await eventually(async () => (otherLog.lists.at(-1)?.length === 1 ? true : undefined), 30_000, "a partition handed back");
+      await eventually(
+        async () => (stalledLog.lists.slice(before).at(-1)?.length === 1 ? true : undefined),
+        30_000,
+        "the stalled member's own share",
+      );
+      expect(other.isReady()).toBe(true);
+    } finally {
+      member.kill("SIGKILL");
+      await other.stop();
     }
   });
 });

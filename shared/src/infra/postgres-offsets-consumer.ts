@@ -1,6 +1,6 @@
 import { Consumer, MessagesStreamModes, stringDeserializer, type Message, type MessagesStream } from "@platformatic/kafka";
 import type { Logger } from "pino";
-import { TRANSIENT_BROKER_GRACE_MS, logBrokerFaults, setConsumerGroupLiveness, type KafkaClient } from "./kafka.ts";
+import { TRANSIENT_BROKER_GRACE_MS, kafkaErrorNames, logBrokerFaults, setConsumerGroupLiveness, type KafkaClient } from "./kafka.ts";
 import { createTransientFaultGate, isConfigurationError } from "./transient-faults.ts";
 
 /**
@@ -175,6 +175,8 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
   const lastHintAt = new Map<string, number>();
   /** Next offset per partition as last committed by this process (for the lag). */
   const applied = new Map<string, { topic: string; partition: number; next: bigint }>();
+  /** The fresh-partition sets of the streams being read (consumer protocol), so a lost partition leaves them all. */
+  const freshSets = new Set<Set<string>>();
   const alive = () => {
     lastAliveAt = Date.now();
   };
@@ -225,9 +227,12 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
     });
     created.on("consumer:group:join", (payload: { assignments?: unknown }) => {
       if (consumer !== created) return;
-      joined = true;
-      failures = 0;
-      alive();
+      // The consumer protocol announces a join whose first heartbeat failed too; its heartbeats say when it is in.
+      if (protocol === "classic") {
+        joined = true;
+        failures = 0;
+        alive();
+      }
       logger.info({ assignments: payload.assignments }, "joined the consumer group");
       // The stream that joined keeps positions of before the join (the client resumes a partition
       // that comes back from where it last fetched): start again from what Postgres holds.
@@ -238,37 +243,63 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
     });
     // The consumer protocol announces the first join only; later assignments arrive with
     // heartbeats, and a stream keeps the positions it was built with for partitions it gains (stale
-    // by what their previous owner applied since): rebuild it from Postgres when the set grows.
+    // by what their previous owner applied since): rebuild it from Postgres when the set grows. A
+    // partition lost leaves every stream's fresh set, so one that comes back is fetched anew too.
     let owned = new Set<string>();
+    const disown = (keys: Iterable<string>) => {
+      for (const key of keys) {
+        for (const fresh of freshSets) fresh.delete(key);
+        applied.delete(key);
+      }
+    };
     created.on("consumer:heartbeat:end", () => {
       if (consumer !== created) return;
       alive();
       if (protocol !== "consumer" || created.assignments === null) return;
-      joined = true;
+      if (recreateTimer === undefined && !joined) {
+        joined = true;
+        failures = 0;
+      }
       const now = new Set(created.assignments.flatMap(({ topic, partitions }) => partitions.map((p) => keyOf(topic, p))));
       const gained = [...now].some((key) => !owned.has(key));
       if (!gained && now.size === owned.size) return;
+      disown([...owned].filter((key) => !now.has(key)));
       owned = now;
       logger.info({ assignments: created.assignments }, "partition assignment changed");
       if (gained && stream !== undefined) requestRebuild();
+    });
+    created.on("consumer:heartbeat:error", (payload: { error?: unknown }) => {
+      if (consumer !== created || protocol !== "consumer") return;
+      const names = kafkaErrorNames(payload.error);
+      if (!names.includes("FENCED_MEMBER_EPOCH") && !names.includes("UNKNOWN_MEMBER_ID")) return;
+      // Out of the group (its session ended): nothing it holds is its own any more.
+      joined = false;
+      disown(owned);
+      owned = new Set();
+      // The client rejoins by itself when fenced, but keeps heartbeating a member id the broker
+      // has forgotten (seen: UNKNOWN_MEMBER_ID for as long as it ran, still fetching): a new one.
+      if (names.includes("UNKNOWN_MEMBER_ID")) {
+        scheduleRecreate(new Error("the group no longer knows this member (its session ended while it was stalled); joining again"));
+      }
     });
     return created;
   }
 
   async function openStream(owner: Consumer<Buffer, Buffer, string, string>): Promise<void> {
     const began = performance.now();
+    // Consumer protocol: the partitions this stream's positions are fresh for, read before the
+    // positions. One assigned later would be fetched from where this stream began (stale by what its
+    // previous owner applied since); one lost meanwhile leaves the set (disown).
+    const fresh =
+      protocol === "consumer"
+        ? new Set((owner.assignments ?? []).flatMap(({ topic, partitions }) => partitions.map((p) => keyOf(topic, p))))
+        : undefined;
     const positions = await options.loadPositions();
     const wanted = new Set(options.topics);
     const offsets = positions
       .filter((position) => wanted.has(position.topic))
       .map((position) => ({ topic: position.topic, partition: position.partition, offset: BigInt(position.nextOffset) }));
     const startedAt = new Map(offsets.map((o) => [keyOf(o.topic, o.partition), o.offset.toString()]));
-    // Consumer protocol: the partitions this stream's positions are fresh for. One assigned later
-    // would be fetched from where this stream began (stale by what its previous owner applied since).
-    const fresh =
-      protocol === "consumer"
-        ? new Set((owner.assignments ?? []).flatMap(({ topic, partitions }) => partitions.map((p) => keyOf(topic, p))))
-        : undefined;
     const previous = stream;
     previous?.pause();
     const next: Stream = await owner.consume({
@@ -369,7 +400,16 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
    * while the next round was decoded). Messages held (queued or being applied) are bounded by
    * MAX_HELD_MESSAGES; past it the stream's buffer fills and the client stops fetching.
    */
-  async function readLoop(source: Stream, startedAt: ReadonlyMap<string, string>, fresh: ReadonlySet<string> | undefined): Promise<void> {
+  async function readLoop(source: Stream, startedAt: ReadonlyMap<string, string>, fresh: Set<string> | undefined): Promise<void> {
+    if (fresh !== undefined) freshSets.add(fresh);
+    try {
+      await readLanes(source, startedAt, fresh);
+    } finally {
+      if (fresh !== undefined) freshSets.delete(fresh);
+    }
+  }
+
+  async function readLanes(source: Stream, startedAt: ReadonlyMap<string, string>, fresh: ReadonlySet<string> | undefined): Promise<void> {
     let wake: (() => void) | undefined;
     const kick = () => {
       const resolve = wake;
@@ -482,6 +522,12 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
       for (const lane of [...lanes.values()]) {
         if (applying >= options.partitionsConsumedConcurrently) break;
         if (lane.applying || lane.queue.length === 0) continue;
+        if (fresh !== undefined && !fresh.has(lane.key)) {
+          // Lost since it was read: its new owner applies it.
+          held -= lane.queue.length;
+          lane.queue = [];
+          continue;
+        }
         // To the back of the order: lanes take turns when more partitions have data than may apply at once.
         lanes.delete(lane.key);
         lanes.set(lane.key, lane);
@@ -553,6 +599,7 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
         } catch (error) {
           const cause = error instanceof Error ? error : new Error(String(error));
           if (isConfigurationError(cause)) throw cause;
+          joined = false;
           const failed = consumer;
           consumer = undefined;
           await failed?.close(true).catch(() => undefined);
