@@ -89,6 +89,9 @@ describe("the whole pipeline, shortened (one counter kill)", () => {
       extra: {
         counter: {
           COUNTER_GROUP_ID: COUNTER_GROUP,
+          // Static membership, as a supervisor that restarts it under its own name: the restart after
+          // the kill is refused (UNRELEASED_INSTANCE_ID) until the old membership's session ends.
+          COUNTER_GROUP_INSTANCE_ID: `${prefix}-counter-1`,
           COUNTER_TOPICS: `${TOPICS.confirmed},${TOPICS.cancelled}`,
           COUNTER_THRESHOLD_CROSSED_TOPIC: TOPICS.crossed,
           LIVE_UPDATES_PREFIX: `${prefix}:`,

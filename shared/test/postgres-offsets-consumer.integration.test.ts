@@ -386,4 +386,36 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
       await other.stop();
     }
   });
+
+  it("consumer protocol: a second running instance with the same static id is refused for good, not retried forever", async () => {
+    const topic = await freshTopic();
+    const group = uniqueName("same-id");
+    const member = (name: string) =>
+      createPostgresOffsetsConsumer({
+        kafka: testKafkaClient(services.kafkaBrokers, logger, name),
+        loadPositions: async () => [],
+        group,
+        topics: [topic],
+        groupProtocol: "consumer",
+        groupInstanceId: "counter-host-1",
+        partitionsConsumedConcurrently: 1,
+        sessionTimeoutMs: 1500,
+        logger,
+        applyBatch: async ({ messages }) => ({ kind: "committed", nextOffset: String(Number(messages.at(-1)?.offset ?? "-1") + 1) }),
+        onFatal: () => undefined,
+      });
+    const first = member(uniqueName("first"));
+    const second = member(uniqueName("second"));
+    await first.start();
+    try {
+      await eventually(async () => (first.isReady() ? true : undefined), 30_000, "the first instance in its group");
+      // Refused while the first one runs (UNRELEASED_INSTANCE_ID), for longer than a restart's wait.
+      await expect(second.start()).rejects.toThrow(/held by another member .* two running instances share one/);
+      expect(second.isReady()).toBe(false);
+      expect(first.isReady()).toBe(true);
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
+  });
 });

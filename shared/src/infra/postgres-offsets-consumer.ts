@@ -121,6 +121,12 @@ export const CONSUMER_LIVENESS_MS = 10_000;
  * the broker is back (readiness must return within 15 s of the broker's return).
  */
 const RECREATE_DELAYS_MS: readonly number[] = [500, 1000, 2000, 4000, 5000];
+/**
+ * Consumer protocol: a restarted static member is refused (UNRELEASED_INSTANCE_ID) until its old
+ * membership's session ends, so that answer is retried; for longer than this the id is held by
+ * another running process (a deployment mistake, FENCED_INSTANCE_ID on classic), which is fatal.
+ */
+const unreleasedLimitMs = (sessionTimeoutMs: number) => Math.max(10_000, 3 * sessionTimeoutMs);
 const DEFAULT_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
 const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -180,6 +186,19 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
   const alive = () => {
     lastAliveAt = Date.now();
   };
+  let unreleasedSince: number | undefined;
+  /** The configuration error an UNRELEASED_INSTANCE_ID answer has become by lasting too long, if it has. */
+  function heldElsewhere(error: Error): Error | undefined {
+    if (!kafkaErrorNames(error).includes("UNRELEASED_INSTANCE_ID")) return undefined;
+    unreleasedSince ??= Date.now();
+    const seconds = (Date.now() - unreleasedSince) / 1000;
+    if (seconds * 1000 <= unreleasedLimitMs(sessionTimeoutMs)) return undefined;
+    return new Error(
+      `group instance id ${options.groupInstanceId ?? "?"} of group ${options.group} has been held by another member for ${Math.round(seconds)} s: ` +
+        "two running instances share one *_GROUP_INSTANCE_ID",
+      { cause: error },
+    );
+  }
 
   function fatal(error: Error): void {
     joined = false;
@@ -231,6 +250,7 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
       if (protocol === "classic") {
         joined = true;
         failures = 0;
+        unreleasedSince = undefined;
         alive();
       }
       logger.info({ assignments: payload.assignments }, "joined the consumer group");
@@ -259,6 +279,7 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
       if (recreateTimer === undefined && !joined) {
         joined = true;
         failures = 0;
+        unreleasedSince = undefined;
       }
       const now = new Set(created.assignments.flatMap(({ topic, partitions }) => partitions.map((p) => keyOf(topic, p))));
       const gained = [...now].some((key) => !owned.has(key));
@@ -359,6 +380,8 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
   function scheduleRecreate(error: Error): void {
     if (stopping || recreateTimer !== undefined) return;
     if (isConfigurationError(error)) return fatal(error);
+    const held = heldElsewhere(error);
+    if (held !== undefined) return fatal(held);
     joined = false;
     const delay = backoff();
     logger[crashes.levelFor("warn", `${error.name} ${error.message}`)](
@@ -599,6 +622,8 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
         } catch (error) {
           const cause = error instanceof Error ? error : new Error(String(error));
           if (isConfigurationError(cause)) throw cause;
+          const held = heldElsewhere(cause);
+          if (held !== undefined) throw held;
           joined = false;
           const failed = consumer;
           consumer = undefined;
