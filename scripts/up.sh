@@ -21,8 +21,8 @@ export AUTH_JWT_SECRET="${AUTH_JWT_SECRET:-dev-only-secret-change-me-0123456789a
 export QUERY_API_PORT="${QUERY_API_PORT:-4000}"
 export COUNTER_HTTP_PORT="${COUNTER_HTTP_PORT:-9464}"
 export NOTIFIER_HTTP_PORT="${NOTIFIER_HTTP_PORT:-9465}"
-# Static group membership: restarted by supervise.sh under the same id, a service takes its
-# partitions back at once instead of waiting out the session of the process that died.
+# Static group membership: restarted by supervise.sh under the same id, a service is let back into
+# its group as soon as the session of the process that died has ended (1.5 s).
 export COUNTER_GROUP_INSTANCE_ID="${COUNTER_GROUP_INSTANCE_ID:-counter-local-1}"
 export NOTIFIER_GROUP_INSTANCE_ID="${NOTIFIER_GROUP_INSTANCE_ID:-notifier-local-1}"
 export QUERY_API_OPS_PORT="${QUERY_API_OPS_PORT:-9466}"
