@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TOPICS, commonEnvShape, envVar, loadEnv } from "@honorarium/shared";
+import { GROUP_PROTOCOLS } from "@honorarium/shared/infra";
 
 export const counterEnvSchema = z.object({
   ...commonEnvShape,
@@ -31,7 +32,7 @@ export const counterEnvSchema = z.object({
    */
   COUNTER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).optional(),
   /** The consumer group protocol: consumer (KIP-848, Kafka 4.0 and later) or classic (older brokers). */
-  COUNTER_GROUP_PROTOCOL: z.enum(["consumer", "classic"]).default("consumer"),
+  COUNTER_GROUP_PROTOCOL: z.enum(GROUP_PROTOCOLS).default("consumer"),
   /**
    * Static group membership: a stable id per running instance (e.g. the pod or host name plus a
    * number). An instance restarted with the same id takes its partitions back at once, without a

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type AllowedHostPort, TOPICS, commonEnvShape, envVar, loadEnv } from "@honorarium/shared";
-import type { GroupProtocol } from "@honorarium/shared/infra";
+import { GROUP_PROTOCOLS, type GroupProtocol } from "@honorarium/shared/infra";
 
 export const notifierEnvSchema = z
   .object({
@@ -12,7 +12,7 @@ export const notifierEnvSchema = z
     /** As COUNTER_SESSION_TIMEOUT_MS: how long the group waits for a silent member; the broker bounds it. */
     NOTIFIER_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).optional(),
     /** As COUNTER_GROUP_PROTOCOL: consumer (KIP-848) or classic (brokers before Kafka 4.0). */
-    NOTIFIER_GROUP_PROTOCOL: z.enum(["consumer", "classic"]).default("consumer"),
+    NOTIFIER_GROUP_PROTOCOL: z.enum(GROUP_PROTOCOLS).default("consumer"),
     /** Static group membership, as COUNTER_GROUP_INSTANCE_ID: unique per running instance, stable across its restarts. */
     NOTIFIER_GROUP_INSTANCE_ID: z
       .string()

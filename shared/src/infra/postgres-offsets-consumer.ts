@@ -9,7 +9,8 @@ import { createTransientFaultGate, isConfigurationError } from "./transient-faul
  * session costs little. classic: every membership change stops the whole group for a rebalance
  * (seen: 8 rebalances within 4 s after a kill with a 2 s session), so its session stays long.
  */
-export type GroupProtocol = "consumer" | "classic";
+export const GROUP_PROTOCOLS = ["consumer", "classic"] as const;
+export type GroupProtocol = (typeof GROUP_PROTOCOLS)[number];
 
 /**
  * consumer: 1.5 s, what the scale-out run proves (a killed counter's partitions committing again
@@ -131,6 +132,10 @@ const DEFAULT_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
 const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/** The partitions a consumer holds now, by keyOf (empty before its first assignment). */
+const assignedKeys = (owner: Consumer<Buffer, Buffer, string, string>): Set<string> =>
+  new Set((owner.assignments ?? []).flatMap(({ topic, partitions }) => partitions.map((p) => keyOf(topic, p))));
+
 export function toInboundMessage(record: KafkaRecord): InboundMessage {
   const headers: Record<string, string> = {};
   for (const [name, value] of record.headers) headers[name] = value;
@@ -191,13 +196,20 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
   function heldElsewhere(error: Error): Error | undefined {
     if (!kafkaErrorNames(error).includes("UNRELEASED_INSTANCE_ID")) return undefined;
     unreleasedSince ??= Date.now();
-    const seconds = (Date.now() - unreleasedSince) / 1000;
-    if (seconds * 1000 <= unreleasedLimitMs(sessionTimeoutMs)) return undefined;
+    const heldMs = Date.now() - unreleasedSince;
+    if (heldMs <= unreleasedLimitMs(sessionTimeoutMs)) return undefined;
     return new Error(
-      `group instance id ${options.groupInstanceId ?? "?"} of group ${options.group} has been held by another member for ${Math.round(seconds)} s: ` +
+      `group instance id ${options.groupInstanceId ?? "?"} of group ${options.group} has been held by another member for ${Math.round(heldMs / 1000)} s: ` +
         "two running instances share one *_GROUP_INSTANCE_ID",
       { cause: error },
     );
+  }
+
+  /** In the group (again): faults so far are over. */
+  function enterGroup(): void {
+    joined = true;
+    failures = 0;
+    unreleasedSince = undefined;
   }
 
   function fatal(error: Error): void {
@@ -248,9 +260,7 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
       if (consumer !== created) return;
       // The consumer protocol announces a join whose first heartbeat failed too; its heartbeats say when it is in.
       if (protocol === "classic") {
-        joined = true;
-        failures = 0;
-        unreleasedSince = undefined;
+        enterGroup();
         alive();
       }
       logger.info({ assignments: payload.assignments }, "joined the consumer group");
@@ -276,12 +286,8 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
       if (consumer !== created) return;
       alive();
       if (protocol !== "consumer" || created.assignments === null) return;
-      if (recreateTimer === undefined && !joined) {
-        joined = true;
-        failures = 0;
-        unreleasedSince = undefined;
-      }
-      const now = new Set(created.assignments.flatMap(({ topic, partitions }) => partitions.map((p) => keyOf(topic, p))));
+      if (recreateTimer === undefined && !joined) enterGroup();
+      const now = assignedKeys(created);
       const gained = [...now].some((key) => !owned.has(key));
       if (!gained && now.size === owned.size) return;
       disown([...owned].filter((key) => !now.has(key)));
@@ -311,10 +317,7 @@ export function createPostgresOffsetsConsumer(options: PostgresOffsetsConsumerOp
     // Consumer protocol: the partitions this stream's positions are fresh for, read before the
     // positions. One assigned later would be fetched from where this stream began (stale by what its
     // previous owner applied since); one lost meanwhile leaves the set (disown).
-    const fresh =
-      protocol === "consumer"
-        ? new Set((owner.assignments ?? []).flatMap(({ topic, partitions }) => partitions.map((p) => keyOf(topic, p))))
-        : undefined;
+    const fresh = protocol === "consumer" ? assignedKeys(owner) : undefined;
     const positions = await options.loadPositions();
     const wanted = new Set(options.topics);
     const offsets = positions
