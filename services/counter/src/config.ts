@@ -35,9 +35,11 @@ export const counterEnvSchema = z.object({
   COUNTER_GROUP_PROTOCOL: z.enum(GROUP_PROTOCOLS).default("consumer"),
   /**
    * Static group membership: a stable id per running instance (e.g. the pod or host name plus a
-   * number). An instance restarted with the same id takes its partitions back at once, without a
-   * rebalance; unset, the instance is a dynamic member and a killed one holds its partitions for the
-   * session timeout. Two running instances must never share one (the second fences the first).
+   * number). On classic, an instance restarted with the same id takes its partitions back at once,
+   * without a rebalance; on the consumer protocol a killed one's partitions go to the others after
+   * the session and the restarted one is let back in once that session ended. Two running instances
+   * must never share one (classic: the second fences the first; consumer: the second is refused and,
+   * after 10 s, stops with a configuration error).
    */
   COUNTER_GROUP_INSTANCE_ID: z
     .string()
