@@ -253,17 +253,9 @@ describe("createPostgresOffsetsConsumer (the counter's and the notifier's consum
       args: [services.kafkaBrokers.join(","), group, topic, "1500"],
       env: {},
     });
-    const assignments: number[][] = [];
-    let output = "";
-    member.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const lines = output.split("\n");
-      output = lines.pop() ?? "";
-      for (const line of lines) {
-        const entry = JSON.parse(line) as { msg?: string; assignments?: { partitions: number[] }[] };
-        if (entry.msg === "partition assignment changed") assignments.push((entry.assignments ?? []).flatMap((a) => a.partitions));
-      }
-    });
+    const memberLog = assignmentLog();
+    member.stdout?.on("data", (chunk: Buffer) => memberLog.write(chunk.toString()));
+    const assignments = memberLog.lists;
     // What Postgres would hold: the killed member applied its partition up to offset 4 after this
     // member's stream was built (set below), so a takeover must fetch again from there.
     const stored = new Map<number, string>([
