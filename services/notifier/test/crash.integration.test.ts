@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Kafka } from "kafkajs";
-import { createTestDatabase, createTestKafka, eventually, spawnService, type TestDatabase } from "@honorarium/shared/testing";
+import { createTestDatabase, createTestKafka, createTopics, eventually, spawnService, type TestDatabase } from "@honorarium/shared/testing";
 import {
   addWebhook,
   asMessages,
@@ -56,6 +56,9 @@ describe("the notifier killed mid-dispatch", () => {
     await addWebhook(database.db, organizationId, receiver.url("/hooks"));
     const events = Array.from({ length: EVENTS }, () => makeCrossing({ organizationId }));
 
+    // The topic exists before the events are published: the child creates it at start, but the
+    // publish below could otherwise run first and use up the producer's retries (seen in CI).
+    await createTopics(kafka, [config.inputTopic], config.topicPartitions);
     const first = startChild(env);
     running.push(first.child);
     await publish(kafka, config.inputTopic, asMessages(events));
